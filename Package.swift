@@ -1,0 +1,134 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Holdfast",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "holdfastd", targets: ["holdfastd"]),
+        .executable(name: "holdfastctl", targets: ["holdfastctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // C library bridge: module map + shim header only.
+        .systemLibrary(
+            name: "CAres",
+            pkgConfig: "libcares",
+            providers: [.apt(["libc-ares-dev"])]
+        ),
+        // DNS wire format: no dependencies.
+        .target(name: "DNSWire"),
+        // Socket addresses and IP prefixes: no dependencies.
+        .target(name: "NetAddress"),
+        .target(
+            name: "HoldfastConfig",
+            dependencies: ["NetAddress", "DNSWire", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        .target(name: "HoldfastCache", dependencies: ["DNSWire"]),
+        .target(
+            name: "HoldfastUpstream",
+            dependencies: [
+                "CAres", "DNSWire", "NetAddress",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HoldfastResolver",
+            dependencies: [
+                "DNSWire", "HoldfastCache", "HoldfastUpstream",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HoldfastServer",
+            dependencies: [
+                "DNSWire", "NetAddress", "HoldfastResolver",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "HoldfastControlModels"),
+        .target(
+            name: "HoldfastControlServer",
+            dependencies: [
+                "HoldfastControlModels",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HoldfastDaemon",
+            dependencies: [
+                "DNSWire", "NetAddress", "HoldfastConfig", "HoldfastCache", "HoldfastUpstream",
+                "HoldfastResolver", "HoldfastServer", "HoldfastControlModels", "HoldfastControlServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "holdfastd",
+            dependencies: [
+                "HoldfastDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "HoldfastCtl",
+            dependencies: [
+                "HoldfastControlModels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "holdfastctl", dependencies: ["HoldfastCtl"]),
+        .target(
+            name: "HoldfastTestSupport",
+            dependencies: [
+                "DNSWire", "NetAddress",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "DNSWireTests",
+            dependencies: ["DNSWire", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
+        .testTarget(name: "HoldfastConfigTests", dependencies: ["HoldfastConfig"]),
+        .testTarget(name: "HoldfastCacheTests", dependencies: ["HoldfastCache", "DNSWire", "HoldfastTestSupport"]),
+        .testTarget(
+            name: "HoldfastUpstreamTests",
+            dependencies: ["HoldfastUpstream", "DNSWire", "HoldfastTestSupport"]
+        ),
+        .testTarget(
+            name: "HoldfastResolverTests",
+            dependencies: ["HoldfastResolver", "HoldfastCache", "HoldfastUpstream", "DNSWire", "HoldfastTestSupport"]
+        ),
+        .testTarget(
+            name: "HoldfastControlTests",
+            dependencies: ["HoldfastControlModels", "HoldfastControlServer", "HoldfastCtl"]
+        ),
+        .testTarget(
+            name: "HoldfastIntegrationTests",
+            dependencies: ["DNSWire", "HoldfastTestSupport"]
+        ),
+    ]
+)

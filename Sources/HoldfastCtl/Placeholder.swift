@@ -1,0 +1,1 @@
+// Module HoldfastCtl: implementation pending.

@@ -1,0 +1,1 @@
+// Module HoldfastResolver: implementation pending.

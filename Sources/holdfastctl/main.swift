@@ -1,0 +1,1 @@
+print("holdfastctl: not yet implemented")

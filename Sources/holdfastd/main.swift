@@ -1,0 +1,1 @@
+print("holdfastd: not yet implemented")
