@@ -123,6 +123,9 @@ final class CAresEventLoop: @unchecked Sendable {
 
     func unregister(_ channel: CAresChannel) { channels[ObjectIdentifier(channel)] = nil }
 
+    /// Every live channel, current and retired.
+    var registeredChannels: [CAresChannel] { Array(channels.values) }
+
     /// From the socket-state callback: add, modify or (on 0,0) drop a socket at once.
     func updateInterest(fd: Int32, readable: Bool, writable: Bool, channel: CAresChannel) {
         if !readable && !writable {
