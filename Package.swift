@@ -127,6 +127,7 @@ let package = Package(
             name: "HoldfastControlTests",
             dependencies: ["HoldfastControlModels", "HoldfastControlServer", "HoldfastCtl"]
         ),
+        .testTarget(name: "HoldfastDaemonTests", dependencies: ["HoldfastDaemon"]),
         .testTarget(
             name: "HoldfastIntegrationTests",
             dependencies: ["DNSWire", "HoldfastTestSupport"]

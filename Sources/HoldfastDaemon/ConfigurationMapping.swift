@@ -20,7 +20,9 @@ enum ConfigurationMapping {
         return UpstreamConfiguration(
             policy: policy, timeoutMs: config.upstream.timeoutMs, hedgeAfterMs: config.upstream.hedgeAfterMs,
             failureThreshold: config.upstream.failureThreshold, probeIntervalSeconds: config.upstream.probeIntervalS,
-            providers: config.upstream.providers.map { UpstreamConfiguration.Provider(name: $0.name, servers: $0.servers) },
+            providers: config.upstream.providers.map { provider in
+                UpstreamConfiguration.Provider(name: provider.name, servers: provider.servers.map { UpstreamServerAddress(host: $0.host, port: $0.port) })
+            },
             routes: config.routes.map { route in
                 UpstreamConfiguration.Route(domains: route.domains.compactMap { try? DNSName($0) }, providers: route.providers)
             },
@@ -81,6 +83,6 @@ enum ConfigurationMapping {
     }
 
     static func acl(_ config: HoldfastConfiguration) -> ClientACL {
-        ClientACL(prefixes: config.server.allow.map { (address: $0.addressBytes, length: $0.prefixLength) })
+        ClientACL(prefixes: config.server.allow.map { (address: $0.networkBytes, length: $0.length) })
     }
 }

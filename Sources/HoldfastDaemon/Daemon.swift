@@ -36,6 +36,8 @@ public final class Daemon: Sendable {
     let metrics: DaemonMetrics
     let group: MultiThreadedEventLoopGroup
     let notifier: SystemdNotifier
+    let watchdogInterval: Duration?
+    let rate: QueryRate
     let lastHealth = Mutex<String>("")
     let persistLock = Mutex<Bool>(false)
 
@@ -55,7 +57,9 @@ public final class Daemon: Sendable {
             observer: metrics, logger: logger)
         server = DNSServer(
             configuration: try ConfigurationMapping.server(configuration), resolver: resolver, group: group, logger: logger)
-        notifier = SystemdNotifier()
+        notifier = SystemdNotifier.fromProcessEnvironment()
+        watchdogInterval = SystemdNotifier.watchdogIntervalFromProcessEnvironment()
+        rate = QueryRate(clock: clock)
         for provider in configuration.upstream.providers {
             for server in provider.servers {
                 metrics.upGauge(provider: provider.name, server: server.description).record(1)
@@ -93,7 +97,8 @@ public final class Daemon: Sendable {
     private func serve() async -> Int32 {
         let config = configuration.withLock { $0 }
         loadCache(path: config.cache.persistPath)
-        let activation = SocketActivation.inheritedSockets()
+        let inherited = SocketActivation.takeInheritedSockets()
+        let activation = (udp: inherited.filter { $0.kind == .datagram }.map(\.fd), tcp: inherited.filter { $0.kind == .stream }.map(\.fd))
         do {
             try await server.bind(inheritedUDP: activation.udp, inheritedTCP: activation.tcp)
         } catch {
@@ -104,7 +109,7 @@ public final class Daemon: Sendable {
         }
         let control: ControlEndpoint
         do {
-            control = try await ControlEndpoint.start(daemon: self, socketPath: config.control.socket, metricsListen: config.control.metricsListen)
+            control = try await ControlEndpoint.start(daemon: self, socketPath: config.control.socket, metricsListen: config.control.metricsListen?.description)
         } catch {
             logger.critical("cannot start control socket", metadata: ["socket": "\(config.control.socket)", "error": "\(error)"])
             printError("holdfastd: control socket \(config.control.socket): \(error)")
@@ -116,8 +121,8 @@ public final class Daemon: Sendable {
         logger.notice("holdfastd ready", metadata: [
             "listen": "\(addresses)", "cache_entries": "\(cache.count)", "providers": "\(config.upstream.providers.map(\.name))",
         ])
-        notifier.notify(ready: true, status: statusLine())
-        lastHealth.withLock { $0 = healthReport().status }
+        notifier.ready(status: statusLine())
+        lastHealth.withLock { $0 = healthReport().status.rawValue }
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: control, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: PersistenceService(daemon: self), successTerminationBehavior: .gracefullyShutdownGroup),
@@ -134,7 +139,7 @@ public final class Daemon: Sendable {
             logger.error("service failed", metadata: ["error": "\(error)"])
             status = ExitStatus.runtimeFailure
         }
-        notifier.notify(stopping: true)
+        notifier.stopping(status: "stopping")
         await shutdownResources()
         logger.notice("holdfastd stopped")
         return status
@@ -158,7 +163,7 @@ public final class Daemon: Sendable {
             let snapshot = try CacheSnapshotFile.read(from: path, wallClockNow: wallClockSeconds())
             let restored = cache.restore(snapshot, now: clock.nowMillis())
             logger.notice("cache loaded", metadata: ["path": "\(path)", "entries": "\(restored)", "ms": "\(clock.nowMillis() - started)"])
-        } catch let error as SnapshotError where error.isMissingFile {
+        } catch SnapshotError.missing {
             logger.info("no cache file yet", metadata: ["path": "\(path)"])
         } catch {
             logger.warning("cache file unusable; starting with an empty cache", metadata: ["path": "\(path)", "error": "\(error)"])
@@ -188,8 +193,8 @@ public final class Daemon: Sendable {
 
     /// Re-reads the config file and applies it; the old config keeps running when it is invalid.
     func reload(trigger: String) async -> Result<Void, ReloadFailure> {
-        notifier.notify(reloading: true)
-        defer { notifier.notify(ready: true, status: statusLine()) }
+        notifier.reloading(status: "reloading config")
+        defer { notifier.ready(status: statusLine()) }
         let fresh: HoldfastConfiguration
         do {
             fresh = try HoldfastConfiguration.load(path: configPath)
@@ -222,7 +227,7 @@ public final class Daemon: Sendable {
     // MARK: - Watchdog and status
 
     var watchdogTick: Duration {
-        if let interval = notifier.watchdogInterval { return interval }
+        if let interval = watchdogInterval { return interval }
         return .seconds(5)
     }
 
@@ -235,15 +240,15 @@ public final class Daemon: Sendable {
             if answered != true { healthy = false }
         }
         if healthy { healthy = resolverAnswersLocally() }
-        if healthy && notifier.watchdogInterval != nil { notifier.notify(watchdog: true) }
-        let health = healthReport().status
+        if healthy && watchdogInterval != nil { notifier.watchdog() }
+        let health = healthReport().status.rawValue
         let changed = lastHealth.withLock { last -> Bool in
             defer { last = health }
             return last != health
         }
         if changed {
             logger.notice("health changed", metadata: ["health": "\(health)"])
-            notifier.notify(status: statusLine())
+            notifier.status(statusLine())
         }
     }
 
@@ -268,8 +273,9 @@ struct ReloadFailure: Error {
     let message: String
 }
 
-func printError(_ line: String) {
-    fputs(line + "\n", stderr)
+public func printError(_ line: String) {
+    let bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
 /// Seconds since 1970 for the cache file (TTL aging across restarts).

@@ -27,10 +27,10 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     private let coalescedCounter: CoreMetrics.Counter
     private let prefetchCounter: CoreMetrics.Counter
     private let lastKnownGoodCounter: CoreMetrics.Counter
-    let cacheEntries: Gauge
+    let cacheEntries: CoreMetrics.Gauge
     private let upstreamHandles = Mutex<[String: CoreMetrics.Counter]>([:])
     private let rttHandles = Mutex<[String: CoreMetrics.Timer]>([:])
-    private let upHandles = Mutex<[String: Gauge]>([:])
+    private let upHandles = Mutex<[String: CoreMetrics.Gauge]>([:])
 
     static let rcodeLabels = ["NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", "FORMERR", "NOTIMP", "BADVERS", "OTHER"]
 
@@ -67,7 +67,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
         coalescedCounter = Counter(label: "holdfast_coalesced_total", factory: factory)
         prefetchCounter = Counter(label: "holdfast_prefetches_total", factory: factory)
         lastKnownGoodCounter = Counter(label: "holdfast_last_known_good_total", factory: factory)
-        cacheEntries = Gauge(label: "holdfast_cache_entries", factory: factory)
+        cacheEntries = CoreMetrics.Gauge(label: "holdfast_cache_entries", factory: factory)
     }
 
     func setLogQueries(_ enabled: Bool) { logQueries.store(enabled, ordering: .relaxed) }
@@ -155,7 +155,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
                 handles[provider] = made
                 return made
             }
-            timer.record(duration: rtt)
+            timer.recordNanoseconds(Int64(rtt.components.seconds) * 1_000_000_000 + rtt.components.attoseconds / 1_000_000_000)
         }
     }
 
@@ -164,11 +164,11 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     }
 
     /// Sets `holdfast_upstream_up` for a server (also called at start for every server).
-    func upGauge(provider: String, server: String) -> Gauge {
+    func upGauge(provider: String, server: String) -> CoreMetrics.Gauge {
         upHandles.withLock { handles in
             let key = "\(provider)|\(server)"
             if let existing = handles[key] { return existing }
-            let made = Gauge(label: "holdfast_upstream_up", dimensions: [("provider", provider), ("server", server)], factory: factory)
+            let made = CoreMetrics.Gauge(label: "holdfast_upstream_up", dimensions: [("provider", provider), ("server", server)], factory: factory)
             handles[key] = made
             return made
         }

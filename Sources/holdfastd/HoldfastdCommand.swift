@@ -49,7 +49,7 @@ struct HoldfastdCommand: AsyncParsableCommand {
                 print("\(config): OK")
                 return
             } catch {
-                fputs("holdfastd: \(error)\n", stderr)
+                printError("holdfastd: \(error)")
                 throw ExitCode(2)
             }
         }
