@@ -138,9 +138,9 @@ extension Daemon {
         for provider in providers where !up.contains(where: { $0.name == provider.name }) {
             reasons.append("provider \(provider.name) has no server up")
         }
-        let lastStale = metrics.events.lastStaleMillis.load(ordering: .relaxed)
-        let staleRecently = lastStale != 0 && clock.nowMillis() - lastStale < 60_000
-        if staleRecently { reasons.append("stale answers served in the last minute") }
+        let staleCount = metrics.staleWindow.countInLastMinute(nowMillis: clock.nowMillis())
+        let staleRecently = staleCount > 0
+        if staleRecently { reasons.append("\(staleCount) stale answers served in the last minute") }
         let status: HealthReport.Status
         if up.isEmpty && !providers.isEmpty {
             status = .failing
@@ -151,6 +151,6 @@ extension Daemon {
         }
         return HealthReport(
             status: status, reasons: reasons, uptimeSeconds: Double(uptimeSeconds), providersUp: up.count,
-            providersTotal: providers.count, staleAnswersLastMinute: staleRecently ? 1 : 0)
+            providersTotal: providers.count, staleAnswersLastMinute: staleCount)
     }
 }

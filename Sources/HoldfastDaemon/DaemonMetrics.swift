@@ -15,11 +15,13 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     let udp = RCodeCounters()
     let tcp = RCodeCounters()
     let events = EventCounters()
+    let staleWindow = StaleWindow()
     private let clock: any MillisecondClock
     private let logQueries: Atomic<Bool>
     private let queryLogger: Logger
 
-    private let queryCounters: [String: CoreMetrics.Counter]  // "udp/NOERROR"
+    /// `holdfast_queries_total` handles, indexed by `counterIndex(transport:rcode:)`.
+    private let queryCounters: [CoreMetrics.Counter]
     private let durationBySource: [AnswerSource: CoreMetrics.Timer]
     private let cacheHits: CoreMetrics.Counter
     private let cacheMisses: CoreMetrics.Counter
@@ -48,11 +50,11 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
         self.clock = clock
         self.logQueries = Atomic(logQueries)
         self.queryLogger = logger
-        var counters: [String: CoreMetrics.Counter] = [:]
+        var counters: [CoreMetrics.Counter] = []
         for transport in ["udp", "tcp"] {
             for rcode in Self.rcodeLabels {
-                counters["\(transport)/\(rcode)"] = Counter(
-                    label: "holdfast_queries_total", dimensions: [("protocol", transport), ("rcode", rcode)], factory: factory)
+                counters.append(Counter(
+                    label: "holdfast_queries_total", dimensions: [("protocol", transport), ("rcode", rcode)], factory: factory))
             }
         }
         queryCounters = counters
@@ -72,16 +74,28 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
 
     func setLogQueries(_ enabled: Bool) { logQueries.store(enabled, ordering: .relaxed) }
 
-    private static func rcodeLabel(_ rcode: DNSRCode) -> String {
-        let text = rcode.description
-        return rcodeLabels.contains(text) ? text : "OTHER"
+    /// Position of (transport, rcode) in `queryCounters`, without building strings.
+    @inline(__always)
+    private static func counterIndex(transport: Transport, rcode: DNSRCode) -> Int {
+        let rcodeIndex: Int
+        switch rcode {
+        case .noError: rcodeIndex = 0
+        case .nxDomain: rcodeIndex = 1
+        case .serverFailure: rcodeIndex = 2
+        case .refused: rcodeIndex = 3
+        case .formatError: rcodeIndex = 4
+        case .notImplemented: rcodeIndex = 5
+        case .badVersion: rcodeIndex = 6
+        default: rcodeIndex = 7
+        }
+        return (transport == .udp ? 0 : rcodeLabels.count) + rcodeIndex
     }
 
     // MARK: ResolverObserver
 
     func answered(_ query: ClientQuery, rcode: DNSRCode, source: AnswerSource, provider: String?, latencyNanos: UInt64) {
         (query.transport == .udp ? udp : tcp).count(rcode)
-        queryCounters["\(query.transport.rawValue)/\(Self.rcodeLabel(rcode))"]?.increment()
+        queryCounters[Self.counterIndex(transport: query.transport, rcode: rcode)].increment()
         durationBySource[source]?.recordNanoseconds(Int64(truncatingIfNeeded: latencyNanos))
         switch source {
         case .cache:
@@ -89,7 +103,9 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
             cacheHits.increment()
         case .stale, .lastKnownGood:
             events.staleAnswers.wrappingAdd(1, ordering: .relaxed)
-            events.lastStaleMillis.store(clock.nowMillis(), ordering: .relaxed)
+            let now = clock.nowMillis()
+            events.lastStaleMillis.store(now, ordering: .relaxed)
+            staleWindow.record(nowMillis: now)
             staleAnswers.increment()
         case .upstream, .error:
             events.cacheMisses.wrappingAdd(1, ordering: .relaxed)
@@ -127,7 +143,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
             return
         }
         (transport == .udp ? udp : tcp).count(rcode)
-        queryCounters["\(transport.rawValue)/\(Self.rcodeLabel(rcode))"]?.increment()
+        queryCounters[Self.counterIndex(transport: transport, rcode: rcode)].increment()
     }
 
     // MARK: UpstreamObserver

@@ -55,3 +55,31 @@ final class EventCounters: Sendable {
     /// Monotonic milliseconds of the latest stale answer (0 = never), for health.
     let lastStaleMillis = Atomic<UInt64>(0)
 }
+
+/// Stale answers per second over the last minute (a 60-slot ring), for health.
+final class StaleWindow: Sendable {
+    private let slots = Mutex<(seconds: [UInt64], counts: [UInt64])>((Array(repeating: 0, count: 60), Array(repeating: 0, count: 60)))
+
+    func record(nowMillis: UInt64) {
+        let second = nowMillis / 1000
+        let index = Int(second % 60)
+        slots.withLock { slots in
+            if slots.seconds[index] != second {
+                slots.seconds[index] = second
+                slots.counts[index] = 0
+            }
+            slots.counts[index] += 1
+        }
+    }
+
+    func countInLastMinute(nowMillis: UInt64) -> UInt64 {
+        let second = nowMillis / 1000
+        return slots.withLock { slots in
+            var total: UInt64 = 0
+            for index in 0..<60 where slots.seconds[index] + 60 > second && slots.seconds[index] <= second {
+                total += slots.counts[index]
+            }
+            return total
+        }
+    }
+}
