@@ -48,6 +48,40 @@ struct EncodingTests {
         #expect(spelled.count == 1)
     }
 
+    @Test("messages past 16 KiB only point at offsets a pointer can hold, and round-trip")
+    func largeMessage() throws {
+        let zone = dnsName("example.com")
+        let records = (0..<2500).map { index in
+            DNSRecord(name: dnsName("host\(index % 1300).example.com"), type: .a, ttl: 60, data: ipv4(10, 0, UInt8(index / 256), UInt8(index % 256)))
+        }
+        let message = DNSMessage(questions: [DNSQuestion(name: zone, type: .any)], answers: records)
+        let encoded = message.encode()
+        #expect(encoded.bytes.count > 0x4000)
+        #expect(!encoded.truncated)
+        #expect(try DNSMessage(parsing: encoded.bytes) == message)
+        #expect(encoded.ttlOffsets.count == 2500)
+    }
+
+    @Test("TXT strings longer than 255 bytes are split, not cut")
+    func longTXT() throws {
+        let long = [UInt8](repeating: 0x61, count: 300) + [UInt8](repeating: 0x62, count: 300)
+        let message = DNSMessage(answers: [DNSRecord(name: dnsName("a.test"), type: .txt, ttl: 1, data: .txt([long, [0x63]]))])
+        let decoded = try DNSMessage(parsing: message.serialize())
+        guard case .txt(let strings) = decoded.answers.first?.data else {
+            Issue.record("not TXT: \(decoded.answers)")
+            return
+        }
+        #expect(strings.map(\.count) == [255, 255, 90, 1])
+        #expect(Array(strings.joined()) == long + [0x63])
+    }
+
+    @Test("a TXT record without strings is written as one empty string")
+    func emptyTXT() throws {
+        let message = DNSMessage(answers: [DNSRecord(name: dnsName("a.test"), type: .txt, ttl: 1, data: .txt([]))])
+        let decoded = try DNSMessage(parsing: message.serialize())
+        #expect(decoded.answers.first?.data == .txt([[]]))
+    }
+
     @Test("SRV targets are never compressed (RFC 2782)")
     func srvUncompressed() throws {
         let target = dnsName("sip.example.com")

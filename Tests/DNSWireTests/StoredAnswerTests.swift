@@ -186,6 +186,46 @@ struct StoredAnswerTests {
         #expect(message.answers.map(\.ttl) == [90, 290])
     }
 
+    /// Restored parts that pass the old length checks but would trap or corrupt in `render`.
+    static func lyingParts() -> [(String, StoredAnswer)] {
+        let good = StoredAnswer(message: upstream())
+        guard let good else { return [] }
+        var maxAdditional = good.bytes
+        maxAdditional[10] = 0xFF
+        maxAdditional[11] = 0xFF
+        var withOPT = upstream()
+        withOPT.edns = nil
+        withOPT.additionals = [DNSRecord(name: .root, type: .opt, rclass: DNSClass(1232), ttl: 0, data: .opaque([]))]
+        let optBytes = withOPT.serialize()
+        return [
+            ("ARCOUNT 65535", StoredAnswer(bytes: maxAdditional, ttlOffsets: good.ttlOffsets, questionNameLength: good.questionNameLength, minimumTTL: 1, rcode: .noError)),
+            ("question length off by one", StoredAnswer(bytes: good.bytes, ttlOffsets: good.ttlOffsets, questionNameLength: good.questionNameLength - 1, minimumTTL: 1, rcode: .noError)),
+            ("bytes that do not parse", StoredAnswer(bytes: Array(good.bytes.dropLast()), ttlOffsets: [], questionNameLength: good.questionNameLength, minimumTTL: 1, rcode: .noError)),
+            ("stored OPT record", StoredAnswer(bytes: optBytes, ttlOffsets: [], questionNameLength: good.questionNameLength, minimumTTL: 1, rcode: .noError)),
+            ("TTL offset not at a TTL", StoredAnswer(bytes: good.bytes, ttlOffsets: good.ttlOffsets.map { $0 + 1 }, questionNameLength: good.questionNameLength, minimumTTL: 1, rcode: .noError)),
+        ]
+    }
+
+    @Test("restored parts that disagree with their bytes are not well formed")
+    func lyingRestoredParts() {
+        let cases = Self.lyingParts()
+        #expect(cases.count == 5)
+        for (label, answer) in cases {
+            #expect(!answer.isWellFormed, "\(label)")
+        }
+    }
+
+    @Test("an extended rcode survives storage when the client speaks EDNS")
+    func extendedRCode() throws {
+        var upstream = Self.upstream(answerCount: 0)
+        upstream.answers = []
+        upstream.rcode = .badVersion
+        let answer = try Self.answer(upstream)
+        #expect(answer.rcode == .badVersion)
+        let message = try Self.render(answer, edns: EDNS())
+        #expect(message.rcode == .badVersion)
+    }
+
     @Test("inconsistent parts are not well formed", arguments: [
         ("TTL offset past the end", [UInt8](repeating: 0, count: 40), [UInt16(38)], 5),
         ("TTL offset in the header", [UInt8](repeating: 0, count: 40), [4], 5),
