@@ -14,14 +14,15 @@ extension UpstreamEngine {
                 "error": "\(server.health.lastError?.description ?? "")"])
             observer?.serverStateChanged(provider: server.provider, server: server.label, isUp: false)
             scheduleProbe(server)
+            publish()  // before telling waiting questions, so isKnownDown agrees with the callback
             notifyAllDown()
         case .markedUp:
             logger.notice("upstream server up again", metadata: ["provider": "\(server.provider)", "server": "\(server.label)"])
             observer?.serverStateChanged(provider: server.provider, server: server.label, isUp: true)
             if let timer = server.probeTimer { loop.cancel(timer) }
             server.probeTimer = nil
+            publish()
         }
-        schedulePublish()
     }
 
     private func notifyAllDown() {
