@@ -17,6 +17,8 @@ public final class DaemonProcess: Sendable {
         /// Handed over as fds 3... with `LISTEN_FDS`/`LISTEN_PID`(/`LISTEN_FDNAMES`).
         public var listenFDs: [Int32] = []
         public var listenFDNames: [String]?
+        /// Another program to run instead of the built holdfastd (fixture self-tests).
+        public var executable: String?
         public init() {}
     }
 
@@ -84,7 +86,7 @@ public final class DaemonProcess: Sendable {
         }
         environment["NOTIFY_SOCKET"] = notifyPath
         if let usec = launch.watchdogUSec { environment["WATCHDOG_USEC"] = String(usec) }
-        var executable = try Executables.holdfast("holdfastd")
+        var executable = try launch.executable ?? Executables.holdfast("holdfastd")
         var arguments = ["--config", configPath] + launch.arguments
         if !launch.listenFDs.isEmpty {
             environment["LISTEN_FDS"] = String(launch.listenFDs.count)

@@ -8,7 +8,7 @@ public final class EventLog<Element: Sendable>: Sendable {
     private struct Waiter {
         var from: Int
         var predicate: @Sendable (Element) -> Bool
-        var continuation: CheckedContinuation<Element, any Error>
+        var continuation: CheckedContinuation<(index: Int, element: Element), any Error>
     }
 
     private struct State {
@@ -34,22 +34,22 @@ public final class EventLog<Element: Sendable>: Sendable {
 
     /// Records an element and wakes the waiters it satisfies.
     public func append(_ element: Element) {
-        let ready: [CheckedContinuation<Element, any Error>] = state.withLock { state in
+        let (index, ready): (Int, [CheckedContinuation<(index: Int, element: Element), any Error>]) = state.withLock { state in
             let index = state.items.count
             state.items.append(element)
-            var matched: [CheckedContinuation<Element, any Error>] = []
+            var matched: [CheckedContinuation<(index: Int, element: Element), any Error>] = []
             for (id, waiter) in state.waiters where waiter.from <= index && waiter.predicate(element) {
                 matched.append(waiter.continuation)
                 state.waiters[id] = nil
             }
-            return matched
+            return (index, matched)
         }
-        for continuation in ready { continuation.resume(returning: element) }
+        for continuation in ready { continuation.resume(returning: (index, element)) }
     }
 
     /// Marks the source as ended; pending waiters fail with `.ended`.
     public func close() {
-        let pending: [CheckedContinuation<Element, any Error>] = state.withLock { state in
+        let pending: [CheckedContinuation<(index: Int, element: Element), any Error>] = state.withLock { state in
             state.closed = true
             let all = state.waiters.values.map(\.continuation)
             state.waiters = [:]
@@ -63,16 +63,24 @@ public final class EventLog<Element: Sendable>: Sendable {
         from: Int = 0, timeout: Duration = .seconds(10), _ what: String = "event",
         where predicate: @escaping @Sendable (Element) -> Bool
     ) async throws -> Element {
+        try await waitForIndexed(from: from, timeout: timeout, what, where: predicate).element
+    }
+
+    /// Like `waitFor`, also returning the element's index (pass `index + 1` as the next `from`).
+    public func waitForIndexed(
+        from: Int = 0, timeout: Duration = .seconds(10), _ what: String = "event",
+        where predicate: @escaping @Sendable (Element) -> Bool
+    ) async throws -> (index: Int, element: Element) {
         let id: UInt64 = state.withLock { state in
             state.nextID += 1
             return state.nextID
         }
         let description = "\(what) in \(label)"
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Element, any Error>) in
-                let immediate: Result<Element, any Error>? = state.withLock { state in
-                    if from < state.items.count, let found = state.items[from...].first(where: predicate) {
-                        return .success(found)
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(index: Int, element: Element), any Error>) in
+                let immediate: Result<(index: Int, element: Element), any Error>? = state.withLock { state in
+                    if from < state.items.count, let found = state.items[from...].firstIndex(where: predicate) {
+                        return .success((found, state.items[found]))
                     }
                     if state.closed { return .failure(TestSupportError.ended(description)) }
                     state.waiters[id] = Waiter(from: from, predicate: predicate, continuation: continuation)
@@ -82,6 +90,8 @@ public final class EventLog<Element: Sendable>: Sendable {
                     continuation.resume(with: immediate)
                     return
                 }
+                // Cancelled before the waiter existed: onCancel found nothing to fail.
+                if Task.isCancelled { fail(id, CancellationError()) }
                 Task { [weak self] in
                     try? await Task.sleep(for: timeout)
                     self?.fail(id, TestSupportError.timedOut(description))

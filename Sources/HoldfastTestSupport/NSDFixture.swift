@@ -42,6 +42,33 @@ public final class NSDFixture: Sendable {
         guard let probeZone = zones.first else { throw TestSupportError.startFailed("nsd needs a zone") }
         let directory = try TemporaryDirectory(prefix: "holdfast-nsd")
         let port = try FreePort.next()
+        let configPath = try directory.write("nsd.conf", try configText(port: port, directory: directory, zones: zones))
+        let process = try ChildProcess(
+            executable: try Executables.find("nsd"), arguments: ["-d", "-c", configPath],
+            environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
+            stdout: .file(directory.file("nsd.out")), stderr: .file(directory.file("nsd.out")),
+            newProcessGroup: true)
+        let fixture = NSDFixture(port: port, directory: directory, zones: zones, process: process, configPath: configPath)
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if process.hasExited { break }
+            let reply = try? await DNSClient.query(
+                probeZone.name, .soa, to: fixture.address, timeout: .milliseconds(100))
+            if let reply, reply.rcode == .noError, !reply.answers.isEmpty { return fixture }
+            if reply == nil {
+                // Refused (nothing bound yet) returns at once: wait a little before the next try.
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let log = (try? String(contentsOfFile: directory.file("nsd.log"), encoding: .utf8)) ?? ""
+        let out = (try? String(contentsOfFile: directory.file("nsd.out"), encoding: .utf8)) ?? ""
+        fixture.stop()
+        throw TestSupportError.startFailed("nsd on port \(port) did not answer within \(timeout): \(log) \(out)")
+    }
+
+    /// The nsd.conf text for `zones` on 127.0.0.1:`port`, every file in `directory`; also
+    /// writes the zone files there. For running nsd elsewhere (e.g. in a private namespace).
+    public static func configText(port: UInt16, directory: TemporaryDirectory, zones: [Zone]) throws -> String {
         var config = """
             server:
               ip-address: 127.0.0.1@\(port)
@@ -68,28 +95,7 @@ public final class NSDFixture: Sendable {
             try directory.write(file, zone.text)
             config += "zone:\n  name: \"\(zone.origin)\"\n  zonefile: \"\(file)\"\n"
         }
-        let configPath = try directory.write("nsd.conf", config)
-        let process = try ChildProcess(
-            executable: try Executables.find("nsd"), arguments: ["-d", "-c", configPath],
-            environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
-            stdout: .file(directory.file("nsd.out")), stderr: .file(directory.file("nsd.out")),
-            newProcessGroup: true)
-        let fixture = NSDFixture(port: port, directory: directory, zones: zones, process: process, configPath: configPath)
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if process.hasExited { break }
-            let reply = try? await DNSClient.query(
-                probeZone.name, .soa, to: fixture.address, timeout: .milliseconds(100))
-            if let reply, reply.rcode == .noError, !reply.answers.isEmpty { return fixture }
-            if reply == nil {
-                // Refused (nothing bound yet) returns at once: wait a little before the next try.
-                try await Task.sleep(for: .milliseconds(20))
-            }
-        }
-        let log = (try? String(contentsOfFile: directory.file("nsd.log"), encoding: .utf8)) ?? ""
-        let out = (try? String(contentsOfFile: directory.file("nsd.out"), encoding: .utf8)) ?? ""
-        fixture.stop()
-        throw TestSupportError.startFailed("nsd on port \(port) did not answer within \(timeout): \(log) \(out)")
+        return config
     }
 
     /// How many queries nsd has received so far (from `nsd-control stats_noreset`).

@@ -25,13 +25,12 @@ struct DaemonLifecycleTests {
         launch.watchdogUSec = 1_000_000
         let stack = try await DaemonStack.start(launch: launch)
         let messages = stack.daemon.notify.messages
-        let start = messages.count
         var pings: [ContinuousClock.Instant] = []
-        var from = start
+        var from = messages.count
         for _ in 0..<4 {
-            let ping = try await messages.waitFor(from: from, timeout: .seconds(3), "WATCHDOG=1") { $0.isWatchdog }
-            pings.append(ping.receivedAt)
-            from = messages.all.firstIndex { $0.receivedAt == ping.receivedAt && $0.isWatchdog }.map { $0 + 1 } ?? messages.count
+            let ping = try await messages.waitForIndexed(from: from, timeout: .seconds(3), "WATCHDOG=1") { $0.isWatchdog }
+            pings.append(ping.element.receivedAt)
+            from = ping.index + 1
         }
         let gaps = zip(pings.dropFirst(), pings).map { $0 - $1 }
         for gap in gaps {

@@ -130,3 +130,71 @@ struct FixtureTests {
         notify.close()
     }
 }
+
+/// DaemonProcess itself, driving a shell script that behaves like a notify-type daemon.
+@Suite("Fixtures: DaemonProcess")
+struct DaemonProcessFixtureTests {
+    static let fakeDaemon = """
+        #!/bin/sh
+        # $1 = --config, $2 = path
+        [ -f "$2" ] || { echo "no config $2" >&2; exit 2; }
+        if [ -n "$LISTEN_FDS" ]; then
+          [ "$LISTEN_PID" = "$$" ] && [ -e /proc/$$/fd/3 ] && [ -e /proc/$$/fd/4 ] && echo "adopted $LISTEN_FDS fds named $LISTEN_FDNAMES" >&2
+        fi
+        trap 'systemd-notify STOPPING=1; echo "stopping" >&2; exit 0' TERM
+        trap 'echo "reloading" >&2' HUP
+        echo "starting with $2" >&2
+        systemd-notify --ready --status="serving"
+        while :; do sleep 0.05; [ -n "$WATCHDOG_USEC" ] && systemd-notify WATCHDOG=1; done
+        """
+
+    static func launch(_ directory: TemporaryDirectory) throws -> DaemonProcess.Launch {
+        let script = try directory.write("fake-holdfastd", fakeDaemon)
+        chmod(script, 0o755)
+        var launch = DaemonProcess.Launch()
+        launch.executable = script
+        return launch
+    }
+
+    @Test func startWaitsForReadyAndStopGetsExit0() async throws {
+        try #require(Executables.isInstalled("systemd-notify"))
+        let scripts = try TemporaryDirectory()
+        let daemon = try await DaemonProcess.start(DaemonConfig(upstreams: []), launch: try Self.launch(scripts))
+        let ready = daemon.notify.messages.all.first { $0.isReady }
+        #expect(ready?.status == "serving")
+        try await daemon.waitForLog(containing: "starting with \(daemon.configPath)")
+        let mark = daemon.stderr.count
+        daemon.signal(SIGHUP)
+        try await daemon.waitForLog(containing: "reloading", from: mark)
+        #expect(await daemon.stop() == 0)
+        #expect(daemon.stderr.all.contains("stopping"))
+        #expect(daemon.notify.messages.all.contains { $0.isStopping })
+    }
+
+    @Test func startFailsFastWithTheOutputWhenTheProgramExits() async throws {
+        let scripts = try TemporaryDirectory()
+        let script = try scripts.write("dies", "#!/bin/sh\necho 'holdfastd: config error: bogus' >&2\nexit 2\n")
+        chmod(script, 0o755)
+        var launch = DaemonProcess.Launch()
+        launch.executable = script
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await DaemonProcess.start(DaemonConfig(upstreams: []), launch: launch)
+        } throws: { error in
+            "\(error)".contains("status 2") && "\(error)".contains("config error: bogus")
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func passesListenFDsWithTheChildsOwnPid() async throws {
+        try #require(Executables.isInstalled("systemd-notify"))
+        let scripts = try TemporaryDirectory()
+        let sockets = try ListeningSockets()
+        var launch = try Self.launch(scripts)
+        launch.listenFDs = sockets.fds
+        launch.listenFDNames = ["dns", "dns"]
+        let daemon = try await DaemonProcess.start(DaemonConfig(upstreams: []), launch: launch, port: sockets.port)
+        try await daemon.waitForLog(containing: "adopted 2 fds named dns:dns", timeout: .seconds(2))
+        await daemon.stop()
+    }
+}
