@@ -117,7 +117,9 @@ public struct StoredAnswer: Sendable {
         // ID, flags: QR=1, RA=1, RD and CD from the query, TC when cut.
         output[0] = UInt8(id >> 8)
         output[1] = UInt8(id & 0xFF)
-        let keepMask: UInt16 = 0x7C2F & ~0x0210  // opcode, AA, AD, rcode from the stored answer
+        // Opcode, AD and rcode come from the stored answer; AA is cleared (we are not the
+        // authority for forwarded data), TC only when cut here.
+        let keepMask: UInt16 = 0x782F
         let storedFlags = UInt16(output[2]) << 8 | UInt16(output[3])
         var flags = (storedFlags & keepMask) | 0x8080 | (queryFlags & 0x0110)
         if !fits { flags |= 0x0200 }

@@ -117,7 +117,7 @@ public final class Daemon: Sendable {
             await shutdownResources()
             return ExitStatus.runtimeFailure
         }
-        let addresses = server.boundAddresses.map { "\($0.transport.rawValue)://\($0.address)" }
+        let addresses = server.boundAddresses.map { "\($0.transport.rawValue) \($0.address.ipAddress ?? "?"):\($0.address.port ?? 0)" }
         logger.notice("holdfastd ready", metadata: [
             "listen": "\(addresses)", "cache_entries": "\(cache.count)", "providers": "\(config.upstream.providers.map(\.name))",
         ])
@@ -254,7 +254,7 @@ public final class Daemon: Sendable {
 
     private func resolverAnswersLocally() -> Bool {
         let query = DNSMessage.makeQuery(id: 1, question: DNSQuestion(name: (try? DNSName("localhost.")) ?? .root, type: .a), udpPayloadSize: nil)
-        let disposition = query.withUnsafeBytes { resolver.handle($0, transport: .udp, client: ClientEndpoint()) }
+        let disposition = query.withUnsafeBytes { resolver.handleUnobserved($0) }
         if case .answer = disposition { return true }
         return false
     }

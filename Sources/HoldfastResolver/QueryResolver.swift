@@ -54,6 +54,15 @@ public final class QueryResolver: Sendable {
     /// Decodes a packet and answers it if it can without waiting: errors, local names,
     /// fresh cache hits, stale answers whose refresh is known to be futile.
     public func handle(_ packet: UnsafeRawBufferPointer, transport: Transport, client: ClientEndpoint) -> Disposition {
+        handle(packet, transport: transport, client: client, observer: observer)
+    }
+
+    /// The daemon's watchdog self-check: the same path, but not counted or logged.
+    public func handleUnobserved(_ packet: UnsafeRawBufferPointer) -> Disposition {
+        handle(packet, transport: .udp, client: ClientEndpoint(), observer: NullResolverObserver())
+    }
+
+    private func handle(_ packet: UnsafeRawBufferPointer, transport: Transport, client: ClientEndpoint, observer: some ResolverObserver) -> Disposition {
         let received = monotonicNanoseconds()
         guard packet.count >= 12 else {
             observer.rejected(transport: transport, rcode: nil)
@@ -89,31 +98,31 @@ public final class QueryResolver: Sendable {
             maxResponseSize: transport == .udp ? parsed.udpResponseLimit() : 65_535, client: client,
             receivedNanos: received)
         if question.type == .axfr || question.type == .ixfr {
-            return answerNow(query, .message(Self.response(to: query, rcode: .refused)), source: .error)
+            return answerNow(query, .message(Self.response(to: query, rcode: .refused)), source: .error, observer: observer)
         }
         let (local, prefetchEnabled) = configuration.withLock { ($0.localZone.answer(for: question), $0.prefetch) }
         if let local {
-            return answerNow(query, .message(Self.localResponse(to: query, local)), source: .local)
+            return answerNow(query, .message(Self.localResponse(to: query, local)), source: .local, observer: observer)
         }
         let key = CacheKey(query)
         switch cache.lookup(key, now: clock.nowMillis()) {
         case .fresh(let hit, let prefetch):
             if prefetch && prefetchEnabled { startPrefetch(key, query: query) }
-            return answerNow(query, .stored(hit.answer, ttl: .countDown(elapsedSeconds: hit.elapsedSeconds), extendedErrors: []), source: .cache)
+            return answerNow(query, .stored(hit.answer, ttl: .countDown(elapsedSeconds: hit.elapsedSeconds), extendedErrors: []), source: .cache, observer: observer)
         case .stale(let hit, _, let refreshBlocked):
             if refreshBlocked || upstream.isKnownDown(for: question.name) {
-                return answerNow(query, staleReply(hit.answer), source: .stale)
+                return answerNow(query, staleReply(hit.answer), source: .stale, observer: observer)
             }
             return .resolve(query)
         case .miss:
             if upstream.isKnownDown(for: question.name) {
-                return answerNow(query, .message(Self.serverFailure(to: query)), source: .error)
+                return answerNow(query, .message(Self.serverFailure(to: query)), source: .error, observer: observer)
             }
             return .resolve(query)
         }
     }
 
-    private func answerNow(_ query: ClientQuery, _ reply: Reply, source: AnswerSource, provider: String? = nil) -> Disposition {
+    private func answerNow(_ query: ClientQuery, _ reply: Reply, source: AnswerSource, provider: String? = nil, observer: some ResolverObserver) -> Disposition {
         observer.answered(query, rcode: reply.rcode, source: source, provider: provider, latencyNanos: monotonicNanoseconds() &- query.receivedNanos)
         return .answer(query, reply)
     }
@@ -188,7 +197,7 @@ public final class QueryResolver: Sendable {
         let now = clock.nowMillis()
         switch result {
         case .answer(let reply, let provider, let server):
-            guard let message = try? DNSMessage(parsing: reply) else {
+            guard let message = (try? DNSMessage(parsing: reply))?.withLowercasedNames() else {
                 logger.debug("unparseable upstream reply", metadata: ["provider": "\(provider)", "server": "\(server)"])
                 cache.markRefreshFailed(key, now: now)
                 return .failed
@@ -291,6 +300,36 @@ public final class QueryResolver: Sendable {
         case .nxDomain:
             return response(to: query, rcode: .nxDomain, authoritative: true)
         }
+    }
+}
+
+extension DNSMessage {
+    /// A copy with every name in lower case. Upstream replies carry our 0x20-randomised case;
+    /// stored lowercased, an answer shows the client's spelling where its names point at the
+    /// question (patched per client) and plain lower case elsewhere.
+    func withLowercasedNames() -> DNSMessage {
+        func lower(_ record: DNSRecord) -> DNSRecord {
+            var copy = record
+            copy.name = record.name.lowercased()
+            switch record.data {
+            case .name(let target): copy.data = .name(target.lowercased())
+            case .mx(let preference, let exchange): copy.data = .mx(preference: preference, exchange: exchange.lowercased())
+            case .soa(var soa):
+                soa.mname = soa.mname.lowercased()
+                soa.rname = soa.rname.lowercased()
+                copy.data = .soa(soa)
+            case .srv(let priority, let weight, let port, let target):
+                copy.data = .srv(priority: priority, weight: weight, port: port, target: target.lowercased())
+            case .a, .aaaa, .txt, .opaque: break
+            }
+            return copy
+        }
+        var copy = self
+        copy.questions = questions.map { DNSQuestion(name: $0.name.lowercased(), type: $0.type, qclass: $0.qclass) }
+        copy.answers = answers.map(lower)
+        copy.authorities = authorities.map(lower)
+        copy.additionals = additionals.map(lower)
+        return copy
     }
 }
 
