@@ -217,7 +217,9 @@ public final class Daemon: Sendable {
         upstream.reconfigure(ConfigurationMapping.upstream(fresh))
         cache.reconfigure(ConfigurationMapping.cache(fresh))
         resolver.reconfigure(ConfigurationMapping.resolver(fresh))
-        server.update(acl: ConfigurationMapping.acl(fresh), tcpMaxConnections: fresh.server.tcpMaxConnections)
+        server.update(
+            acl: ConfigurationMapping.acl(fresh), tcpMaxConnections: fresh.server.tcpMaxConnections,
+            rateLimitQPS: fresh.server.rateLimitQPS, rateLimitBurst: fresh.server.rateLimitBurst)
         metrics.setLogQueries(fresh.log.queries)
         configuration.withLock { $0 = fresh }
         logger.notice("config reloaded", metadata: ["trigger": "\(trigger)", "providers": "\(fresh.upstream.providers.map(\.name))"])

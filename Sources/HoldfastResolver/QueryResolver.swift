@@ -140,6 +140,19 @@ public final class QueryResolver: Sendable {
         return Self.errorResponse(parsed, rcode: .refused)
     }
 
+    /// The answer for a UDP client over its rate limit: the question with TC=1 and nothing
+    /// else, so a legitimate client retries over TCP. Unparseable packets are dropped.
+    public func rateLimited(_ packet: UnsafeRawBufferPointer, transport: Transport) -> [UInt8]? {
+        observer.rejected(transport: transport, rcode: nil)
+        guard packet.count >= 12, packet[2] & 0x80 == 0, let parsed = try? ParsedQuery(buffer: packet),
+              parsed.questionCount == 1, let question = parsed.question else { return nil }
+        var header = DNSHeader(id: parsed.header.id, flags: parsed.header.flags & 0x7910)
+        header.isResponse = true
+        header.recursionAvailable = true
+        header.truncated = true
+        return DNSMessage(header: header, questions: [question]).serialize()
+    }
+
     // MARK: - Asynchronous path
 
     /// Resolves a query the synchronous path could not answer. Never throws: every outcome

@@ -111,13 +111,15 @@ public final class DNSServer: Sendable {
         for channel in old.udp + old.tcp { try? await channel.close() }
     }
 
-    /// Applies a reloaded ACL and TCP cap (listen addresses need a restart or a re-bind).
-    public func update(acl: ClientACL, tcpMaxConnections: Int) {
+    /// Applies a reloaded ACL, TCP cap and rate limit (listen addresses need a restart or a re-bind).
+    public func update(acl: ClientACL, tcpMaxConnections: Int, rateLimitQPS: Int = 0, rateLimitBurst: Int = 0) {
         configuration.withLock {
             $0.acl = acl
             $0.tcpMaxConnections = tcpMaxConnections
+            $0.rateLimitQPS = rateLimitQPS
+            $0.rateLimitBurst = rateLimitBurst
         }
-        shared.update(acl: acl, maxConnections: tcpMaxConnections)
+        shared.update(acl: acl, maxConnections: tcpMaxConnections, rateLimitQPS: rateLimitQPS, rateLimitBurst: rateLimitBurst)
     }
 
     /// Resolves misses until `shutdown()`, each as a child task; returns when all are answered.

@@ -15,6 +15,7 @@ final class ServerShared: Sendable {
     let resolver: QueryResolver
     let logger: Logger
     private let acl: Mutex<ClientACL>
+    private let limiter: Mutex<RateLimiter?>
     private let maxConnections: Atomic<Int>
     private let connections = Atomic<Int>(0)
     private let jobs: AsyncStream<ResolutionJob>.Continuation
@@ -24,6 +25,7 @@ final class ServerShared: Sendable {
         self.resolver = resolver
         self.logger = logger
         self.acl = Mutex(configuration.acl)
+        self.limiter = Mutex(configuration.rateLimitQPS > 0 ? RateLimiter(qps: configuration.rateLimitQPS, burst: configuration.rateLimitBurst) : nil)
         self.maxConnections = Atomic(configuration.tcpMaxConnections)
         (jobStream, jobs) = AsyncStream.makeStream(of: ResolutionJob.self, bufferingPolicy: .unbounded)
     }
@@ -33,8 +35,16 @@ final class ServerShared: Sendable {
         acl.withLock { $0.allows(client) }
     }
 
-    func update(acl newACL: ClientACL, maxConnections newMax: Int) {
+    /// False when the client is over its rate limit (always true when limiting is off).
+    @inline(__always)
+    func withinRateLimit(_ client: ClientEndpoint) -> Bool {
+        guard let limiter = limiter.withLock({ $0 }) else { return true }
+        return limiter.allow(client, nowNanos: monotonicNanoseconds())
+    }
+
+    func update(acl newACL: ClientACL, maxConnections newMax: Int, rateLimitQPS: Int, rateLimitBurst: Int) {
         acl.withLock { $0 = newACL }
+        limiter.withLock { $0 = rateLimitQPS > 0 ? RateLimiter(qps: rateLimitQPS, burst: rateLimitBurst) : nil }
         maxConnections.store(newMax, ordering: .relaxed)
     }
 

@@ -44,6 +44,12 @@ final class TCPQueryHandler: ChannelInboundHandler {
             }
             return
         }
+        guard shared.withinRateLimit(client) else {
+            if let refusal = frame.withUnsafeReadableBytes({ shared.resolver.refusal(for: $0, transport: .tcp) }) {
+                write(refusal, context: context)
+            }
+            return
+        }
         let disposition = frame.withUnsafeReadableBytes { shared.resolver.handle($0, transport: .tcp, client: client) }
         switch disposition {
         case .drop:

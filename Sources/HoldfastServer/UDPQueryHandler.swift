@@ -22,6 +22,13 @@ final class UDPQueryHandler: ChannelInboundHandler {
             if let refusal { write(refusal, to: envelope.remoteAddress, context: context) }
             return
         }
+        guard shared.withinRateLimit(client) else {
+            // Over the limit: a TC=1 stub (legitimate clients retry over TCP, a spoofed victim
+            // gets a packet no larger than the query), as BIND's RRL "slip" does.
+            let stub = envelope.data.withUnsafeReadableBytes { shared.resolver.rateLimited($0, transport: .udp) }
+            if let stub { write(stub, to: envelope.remoteAddress, context: context) }
+            return
+        }
         let disposition = envelope.data.withUnsafeReadableBytes { packet in
             shared.resolver.handle(packet, transport: .udp, client: client)
         }
