@@ -39,7 +39,7 @@ public struct ServerSection: Sendable, Equatable {
         self.user = user
     }
 
-    /// The client ACL as a matcher for the per-packet path.
+    /// The client ACL as a matcher for the per-packet path (builds a new list: keep it).
     public var allowList: IPPrefixList { IPPrefixList(allow) }
 
     /// `rate_limit_burst` with 0 resolved to `rate_limit_qps`.
