@@ -63,7 +63,9 @@ extension ConfigDecoder {
                 if server.addressBytes.allSatisfy({ $0 == 0 }) {
                     throw context.error(entry.keyPath, "\(server) is the unspecified address, not a server")
                 }
-                if let first = serverPaths[server] {
+                // The same server may serve two providers (e.g. a shared resolver), but not
+                // twice in one provider.
+                if let first = serverPaths[server], first.hasPrefix(reader.keyPath("servers")) {
                     throw context.error(entry.keyPath, "\(server) is already a server at \(first)")
                 }
                 serverPaths[server] = entry.keyPath
