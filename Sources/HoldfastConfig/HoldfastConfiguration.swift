@@ -69,7 +69,7 @@ public struct HoldfastConfiguration: Sendable, Equatable {
         } catch let error as TOMLParseError {
             throw ConfigError(
                 file: file, line: error.source.begin.line,
-                problem: "TOML syntax error: \(error.description)")
+                problem: "TOML syntax error at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
         } catch {
             throw ConfigError(file: file, problem: "TOML syntax error: \(error)")
         }
