@@ -87,9 +87,11 @@ extension DNSCache {
                         key: entry.key, ttlOffsets: [], storedAt: storedAt, failedAt: Int64.min, ttl: entry.ttlSeconds,
                         prev: -1, next: -1, rcode: entry.rcode, hits: 0, flags: 0)
                     if case .gone = shard.age(of: probe, now: time) { continue }
-                    if shard.index[entry.key] != nil { continue }
+                    // Live entries are newer than the snapshot's; an empty shard needs no check.
+                    if before > 0, shard.index[entry.key] != nil { continue }
                     shard.insert(key: entry.key, ttlOffsets: entry.ttlOffsets, storedAt: storedAt, ttl: entry.ttlSeconds,
-                                 rcode: entry.rcode, isNegative: entry.isNegative)
+                                 rcode: entry.rcode, isNegative: entry.isNegative, knownAbsent: before == 0,
+                                 internOffsets: false)
                 }
                 added += shard.count - before
                 shard.statistics = counters  // restoring is not traffic
