@@ -249,18 +249,6 @@ struct CacheShard {
         }
     }
 
-    /// Slots from least to most recently used.
-    func slotsOldestFirst() -> [Int32] {
-        var order: [Int32] = []
-        order.reserveCapacity(index.count)
-        var cursor = tail
-        while cursor >= 0 {
-            order.append(cursor)
-            cursor = slots[Int(cursor)].prev
-        }
-        return order
-    }
-
     // MARK: LRU list
 
     private mutating func unlink(_ slot: Int32) {

@@ -46,11 +46,14 @@ extension DNSCache {
     public func snapshot(now: CacheMillis) -> CacheSnapshot {
         let time = Int64(clamping: now)
         var entries: [CacheSnapshot.Entry] = []
+        let expected = count
+        entries.reserveCapacity(expected + expected / 16 + 16)  // one allocation; stores may race in
         for box in shards {
             box.state.withLock { shard in
-                entries.reserveCapacity(entries.count + shard.count)
-                for slot in shard.slotsOldestFirst() {
-                    let entry = shard.slots[Int(slot)]
+                var cursor = shard.tail
+                while cursor >= 0 {
+                    let entry = shard.slots[Int(cursor)]
+                    cursor = entry.prev
                     if case .gone = shard.age(of: entry, now: time) { continue }
                     entries.append(CacheSnapshot.Entry(
                         key: entry.key, ttlOffsets: entry.ttlOffsets, ageMilliseconds: time - entry.storedAt,
