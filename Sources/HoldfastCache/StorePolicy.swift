@@ -48,8 +48,8 @@ enum StorePolicy {
             clamp(&copy.authorities)
             clamp(&copy.additionals)
         }
-        guard let encoded = StoredAnswer(message: copy), encoded.isWellFormed,
-              encoded.questionNameLength <= 255 else { return nil }
+        // Our own encoding: well formed by construction, no need to re-parse it.
+        guard let encoded = StoredAnswer(message: copy), encoded.questionNameLength <= 255 else { return nil }
         // The encoder's buffer has spare capacity (512+ bytes); keep an exact-size copy.
         let answer = StoredAnswer(
             bytes: compactCopy(encoded.bytes), ttlOffsets: encoded.ttlOffsets, questionNameLength: encoded.questionNameLength,

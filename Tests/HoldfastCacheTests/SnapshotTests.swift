@@ -155,7 +155,7 @@ final class TemporaryDirectory {
         let valid = Self.validFile()
         var generator = SplitMix(seed: 0x5EED)
         var decoded = 0
-        for round in 0..<600 {
+        for round in 0..<2000 {
             var bytes = valid
             let mutations = 1 + Int(generator.next() % 4)
             for _ in 0..<mutations {
@@ -186,7 +186,7 @@ final class TemporaryDirectory {
             cache.restore(snapshot, now: 0)
             #expect(cache.count <= 4)
         }
-        print("snapshot fuzz: \(decoded) of 600 mutated files decoded to well-formed entries")
+        print("snapshot fuzz: \(decoded) of 2000 mutated files decoded to well-formed entries")
     }
 }
 
