@@ -50,6 +50,19 @@ struct ControlServerTests {
         }
     }
 
+    @Test("curl --unix-socket works, as the README promises",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")),
+          arguments: [(["http://localhost/health"], "\"status\" : \"ok\""), (["-X", "POST", "http://localhost/cache/flush"], "\"flushed\" : 412")])
+    func curl(arguments: [String], expected: String) async throws {
+        try await withServer { running in
+            let result = try await offPool {
+                try runProgram("/usr/bin/curl", ["-sS", "--max-time", "5", "--unix-socket", running.socketPath] + arguments, captureOutput: true)
+            }
+            #expect(result.status == 0)
+            #expect(result.output.contains(expected), "\(result.output)")
+        }
+    }
+
     @Test("JSON bodies decode into the shared models")
     func modelsRoundTrip() async throws {
         try await withServer { running in
@@ -227,14 +240,6 @@ struct ControlServerTests {
 func makeDeadSocketFile(at path: String) throws {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.utf8)
-    withUnsafeMutableBytes(of: &address.sun_path) { raw in
-        for (index, byte) in bytes.enumerated() where index < raw.count - 1 { raw[index] = byte }
-    }
-    let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-    }
+    let result = withUnixAddress(path) { bind(fd, $0, $1) }
     guard result == 0 else { throw POSIXError(.EADDRINUSE) }
 }

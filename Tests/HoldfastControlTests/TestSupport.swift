@@ -44,15 +44,7 @@ final class RawConnection: @unchecked Sendable {
 
     init(unixPath path: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() where index < raw.count - 1 { raw[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let result = withUnixAddress(path) { connect(fd, $0, $1) }
         try finish(result)
     }
 
@@ -200,4 +192,17 @@ func runProgram(_ path: String, _ arguments: [String], captureOutput: Bool = fal
 /// One request with the CLI's HTTP client, off the cooperative pool.
 func request(_ socketPath: String, _ method: String, _ target: String) async throws -> HTTPAnswer {
     try await offPool { try UnixHTTPClient(socketPath: socketPath).send(method: method, target: target) }
+}
+
+/// Calls `body` with a `sockaddr_un` for `path` (truncated to fit) and its length.
+func withUnixAddress<R>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        for (index, byte) in bytes.enumerated() where index < raw.count - 1 { raw[index] = byte }
+    }
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
 }
