@@ -37,7 +37,7 @@ check-root-port:
 # Every test: unit, scenario and integration (real nsd, dig, the built daemon on loopback).
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	HOLDFAST_BIN_DIR="$(DEBUG_BIN)" $(SWIFT) test --skip-build --parallel --num-workers 2 2>&1 | tee .test-output.log; exit $${PIPESTATUS[0]}
+	HOLDFAST_BIN_DIR="$(DEBUG_BIN)" $(SWIFT) test --skip-build --no-parallel 2>&1 | tee .test-output.log; exit $${PIPESTATUS[0]}
 
 bench: deps
 	@scripts/bench.sh
