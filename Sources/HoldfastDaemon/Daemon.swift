@@ -96,6 +96,7 @@ public final class Daemon: Sendable {
             printError("holdfastd: \(error)")
             return ExitStatus.configError
         }
+        if let unsafe = ConfigFileSafety.check(path: configPath) { printError("holdfastd: \(unsafe)"); return ExitStatus.configError }
         let daemon: Daemon
         do {
             daemon = try Daemon(configPath: configPath, configuration: configuration, logger: logger)
@@ -129,6 +130,7 @@ public final class Daemon: Sendable {
             await shutdownResources()
             return ExitStatus.runtimeFailure
         }
+        if let failed = applyPrivilegeSettings(config) { await control.server.shutdown(); await server.close(); await shutdownResources(); return failed }
         let addresses = server.boundAddresses.map { "\($0.transport.rawValue) \($0.address.ipAddress ?? "?"):\($0.address.port ?? 0)" }
         logger.notice("holdfastd ready", metadata: [
             "listen": "\(addresses)", "cache_entries": "\(cache.count)", "providers": "\(config.upstream.providers.map(\.name))",
