@@ -50,7 +50,9 @@ struct OutageFigures {
         let label = fault == .closed ? "closed" : "blackhole"
         print("FIGURES outage \(label): \(Self.nameCount) names at 200 qps in \(elapsed); answered \(latencies.count)/\(Self.nameCount) (\(String(format: "%.3f", Double(latencies.count) / Double(Self.nameCount)))), stale-shaped \(stale)")
         print("FIGURES outage \(label): p50 \(ResilienceFigures.milliseconds(ResilienceFigures.percentile(latencies, 50))) p90 \(ResilienceFigures.milliseconds(ResilienceFigures.percentile(latencies, 90))) p99 \(ResilienceFigures.milliseconds(ResilienceFigures.percentile(latencies, 99))) max \(ResilienceFigures.milliseconds(latencies.max()))")
-        print("FIGURES outage \(label): upstream queries during the outage \(stack.upstream.queryCount - warmQueries); stats stale \(stats.cache.stale)")
+        let upstreamSeen = fault == .closed ? "n/a (port closed)" : "\(stack.upstream.queryCount - warmQueries)"
+        let slow = outcomes.enumerated().filter { ($0.element.latency ?? .seconds(9)) > .milliseconds(5) }.map(\.offset)
+        print("FIGURES outage \(label): upstream queries during the outage \(upstreamSeen); stats stale \(stats.cache.stale); answers slower than 5 ms: \(slow.count), at positions \(slow.prefix(12))")
 
         for (index, outcome) in outcomes.enumerated() where outcome.reply?.isStaleAnswer(Self.address(index)) != true {
             Issue.record("\(names[index]): \(outcome.reply.map { "\($0.rcode) \($0.answers) EDE \($0.extendedErrors)" } ?? "no answer")")

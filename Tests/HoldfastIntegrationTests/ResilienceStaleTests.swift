@@ -30,7 +30,9 @@ struct ResilienceStaleTests {
         try await Self.warmAndExpire(stack, ["old.test"])
         try await stack.upstream.setBehaviour(fault)
         let before = stack.upstream.queryCount
+        let asked = ContinuousClock.now
         let stale = try await stack.ask("old.test")
+        print("FIGURES stale/\(fault): first stale answer after \(ContinuousClock.now - asked)")
         #expect(stale.isStaleAnswer(Self.address), "\(stale)")
         if fault != .closed {
             #expect(stack.upstream.queryCount > before, "the refresh was attempted")
