@@ -2,6 +2,13 @@ import DNSWire
 import Foundation
 import Glibc
 import HoldfastTestSupport
+import Testing
+
+/// Every resilience suite, one after another: they start daemons, send bursts and time
+/// answers, so running them side by side (and beside the rest of `make test`) on a loaded
+/// 2-core machine would make each other's timings (and other suites' timing checks) flaky.
+@Suite("Resilience", .serialized)
+struct ResilienceSuites {}
 
 /// One resilience test's world: a switchable `FakeUpstream` and a `holdfastd` forwarding only
 /// to it (provider "p1"). The daemon dies with this value if a test fails early.
