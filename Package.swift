@@ -7,6 +7,11 @@ let package = Package(
     products: [
         .executable(name: "holdfastd", targets: ["holdfastd"]),
         .executable(name: "holdfastctl", targets: ["holdfastctl"]),
+        // For the separate micro-benchmark and fuzzing packages (Benchmarks/, Fuzz/).
+        .library(name: "DNSWire", targets: ["DNSWire"]),
+        .library(name: "HoldfastCache", targets: ["HoldfastCache"]),
+        .library(name: "HoldfastUpstream", targets: ["HoldfastUpstream"]),
+        .library(name: "HoldfastResolver", targets: ["HoldfastResolver"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
