@@ -81,6 +81,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -126,6 +127,7 @@ let package = Package(
             name: "HoldfastControlTests",
             dependencies: ["HoldfastControlModels", "HoldfastControlServer", "HoldfastCtl"]
         ),
+        .testTarget(name: "HoldfastDaemonTests", dependencies: ["HoldfastDaemon"]),
         .testTarget(
             name: "HoldfastIntegrationTests",
             dependencies: ["DNSWire", "HoldfastTestSupport"]

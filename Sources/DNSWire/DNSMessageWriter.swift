@@ -79,10 +79,17 @@ public struct DNSMessageWriter {
             writeUInt16(preference)
             writeName(exchange)
         case .txt(let strings):
+            // A character-string holds at most 255 bytes: longer ones are split (clients
+            // concatenate TXT strings), never cut. TXT RDATA needs at least one string.
+            if strings.isEmpty { bytes.append(0) }
             for string in strings {
-                let slice = string.prefix(255)
-                bytes.append(UInt8(slice.count))
-                bytes.append(contentsOf: slice)
+                var rest = string[...]
+                repeat {
+                    let chunk = rest.prefix(255)
+                    bytes.append(UInt8(chunk.count))
+                    bytes.append(contentsOf: chunk)
+                    rest = rest.dropFirst(chunk.count)
+                } while !rest.isEmpty
             }
         case .soa(let soa):
             writeName(soa.mname)

@@ -49,6 +49,8 @@ public enum DNSRData: Hashable, Sendable, CustomStringConvertible {
     /// NS, CNAME, PTR and DNAME: a single domain name.
     case name(DNSName)
     case mx(preference: UInt16, exchange: DNSName)
+    /// Character-strings. On write, strings over 255 bytes are split into 255-byte pieces and
+    /// an empty list becomes one empty string, so the wire form is always valid.
     case txt([[UInt8]])
     case soa(SOAData)
     case srv(priority: UInt16, weight: UInt16, port: UInt16, target: DNSName)

@@ -41,11 +41,44 @@ public struct StoredAnswer: Sendable {
         self.rcode = rcode
     }
 
-    /// Checks that the parts are consistent (offsets in range, question where it belongs).
+    /// Checks that the parts are consistent, so `render` can trust them: the bytes decode as a
+    /// message with exactly one question, written uncompressed at offset 12 with
+    /// `questionNameLength` bytes, no OPT record, and `ttlOffsets` naming exactly the TTL field
+    /// of every record in order. Meant for entries restored from outside (snapshots).
     public var isWellFormed: Bool {
-        guard bytes.count >= 12 + questionNameLength + 4, questionNameLength >= 1 else { return false }
-        for offset in ttlOffsets where Int(offset) + 4 > bytes.count || Int(offset) < 12 { return false }
-        return true
+        guard questionNameLength >= 1, bytes.count >= 12 + questionNameLength + 4 else { return false }
+        guard let message = try? DNSMessage(parsing: bytes), message.edns == nil, message.questions.count == 1,
+              message.questions[0].name.wireBytes.elementsEqual(bytes[12..<(12 + questionNameLength)])
+        else { return false }
+        guard let actual = try? Self.recordTTLOffsets(in: bytes) else { return false }
+        return actual.elementsEqual(ttlOffsets.lazy.map(Int.init))
+    }
+
+    /// Offsets of the TTL field of every record after the question section.
+    static func recordTTLOffsets(in bytes: [UInt8]) throws(DNSWireError) -> [Int] {
+        let result: Result<[Int], DNSWireError> = bytes.withUnsafeBytes { buffer in
+            do throws(DNSWireError) {
+                var reader = DNSReader(buffer, offset: 4)
+                let questions = try reader.readUInt16()
+                let records = Int(try reader.readUInt16()) + Int(try reader.readUInt16()) + Int(try reader.readUInt16())
+                for _ in 0..<questions {
+                    _ = try reader.readName()
+                    try reader.skip(4)
+                }
+                var offsets: [Int] = []
+                for _ in 0..<records {
+                    _ = try reader.readName()
+                    try reader.skip(4)
+                    offsets.append(reader.offset)
+                    try reader.skip(4)
+                    try reader.skip(Int(try reader.readUInt16()))
+                }
+                return .success(offsets)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 
     /// What the TTLs in the rendered answer should be.
@@ -65,7 +98,8 @@ public struct StoredAnswer: Sendable {
     ///   - id: the client's query ID.
     ///   - clientQuestionName: the client's name bytes (same name, possibly other case).
     ///   - queryFlags: the client's header flags (RD and CD are copied).
-    ///   - clientEDNS: the client's OPT, if any: an OPT with payload 1232 and its DO bit is added.
+    ///   - clientEDNS: the client's OPT, if any: an OPT with payload 1232, its DO bit and the
+    ///     upper bits of `rcode` (e.g. BADVERS) is added.
     ///   - extendedErrors: EDE info codes to attach (only when the client sent EDNS).
     ///   - maxSize: the most bytes the transport allows; larger answers become TC=1 stubs.
     /// `output` must hold at least `maximumRenderedSize(edeCount:)` bytes.
@@ -83,7 +117,9 @@ public struct StoredAnswer: Sendable {
         // ID, flags: QR=1, RA=1, RD and CD from the query, TC when cut.
         output[0] = UInt8(id >> 8)
         output[1] = UInt8(id & 0xFF)
-        let keepMask: UInt16 = 0x7C2F & ~0x0210  // opcode, AA, AD, rcode from the stored answer
+        // Opcode, AD and rcode come from the stored answer; AA is cleared (we are not the
+        // authority for forwarded data), TC only when cut here.
+        let keepMask: UInt16 = 0x782F
         let storedFlags = UInt16(output[2]) << 8 | UInt16(output[3])
         var flags = (storedFlags & keepMask) | 0x8080 | (queryFlags & 0x0110)
         if !fits { flags |= 0x0200 }
@@ -115,13 +151,15 @@ public struct StoredAnswer: Sendable {
         }
         var length = bodyLength
         if let clientEDNS {
-            let arCount = (UInt16(output[10]) << 8 | UInt16(output[11])) + 1
+            // Wrapping: a corrupt restored entry must not trap here (see `isWellFormed`).
+            let arCount = (UInt16(output[10]) << 8 | UInt16(output[11])) &+ 1
             output[10] = UInt8(arCount >> 8)
             output[11] = UInt8(arCount & 0xFF)
             let optionBytes = extendedErrors.count * 6
             let opt: [UInt8] = [
                 0, 0, 41, 0x04, 0xD0,  // root, type OPT, payload 1232
-                0, 0, clientEDNS.dnssecOK ? 0x80 : 0, 0,
+                UInt8(truncatingIfNeeded: rcode.rawValue >> 4), 0,  // extended rcode, version 0
+                clientEDNS.dnssecOK ? 0x80 : 0, 0,
                 UInt8(optionBytes >> 8), UInt8(optionBytes & 0xFF),
             ]
             for byte in opt {

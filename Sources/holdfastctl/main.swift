@@ -1,1 +1,3 @@
-print("holdfastctl: not yet implemented")
+import HoldfastCtl
+
+Holdfastctl.main()

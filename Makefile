@@ -1,0 +1,62 @@
+# Holdfast — build, run, test, install.
+# `make run` and `make test` install what they need on a fresh Debian 12 machine (as root).
+
+SHELL        := /bin/bash
+SWIFT        ?= swift
+CONFIG       ?= config/holdfast.toml
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+SYSCONFDIR   ?= /etc
+UNITDIR      ?= /lib/systemd/system
+BUILD_FLAGS  ?=
+RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
+DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
+
+.PHONY: all deps build release run test bench fuzz soak install uninstall clean check-root-port
+
+all: build
+
+# System packages: c-ares, the real authoritative server and clients the tests use.
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+release: deps
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+
+# Runs the daemon in the foreground with the documented default config (port 53 needs root
+# or CAP_NET_BIND_SERVICE; see README).
+run: release check-root-port
+	"$(RELEASE_BIN)/holdfastd" --config "$(CONFIG)"
+
+check-root-port:
+	@scripts/check-bind-permission.sh "$(CONFIG)"
+
+# Every test: unit, scenario and integration (real nsd, dig, the built daemon on loopback).
+test: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	HOLDFAST_BIN_DIR="$(DEBUG_BIN)" $(SWIFT) test --skip-build --parallel --num-workers 2 2>&1 | tee .test-output.log; exit $${PIPESTATUS[0]}
+
+bench: deps
+	@scripts/bench.sh
+
+install: release
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(SYSCONFDIR)/holdfast" "$(DESTDIR)$(UNITDIR)"
+	install -m 0755 "$(RELEASE_BIN)/holdfastd" "$(RELEASE_BIN)/holdfastctl" "$(DESTDIR)$(PREFIX)/bin/"
+	@if [ -e "$(DESTDIR)$(SYSCONFDIR)/holdfast/holdfast.toml" ]; then \
+		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/holdfast/holdfast.toml"; \
+	else \
+		install -m 0644 config/holdfast.toml "$(DESTDIR)$(SYSCONFDIR)/holdfast/holdfast.toml"; \
+	fi
+	sed 's|/usr/local/bin|$(PREFIX)/bin|g' systemd/holdfastd.service > "$(DESTDIR)$(UNITDIR)/holdfastd.service"
+	install -m 0644 systemd/holdfastd.socket "$(DESTDIR)$(UNITDIR)/holdfastd.socket"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/holdfastd" "$(DESTDIR)$(PREFIX)/bin/holdfastctl"
+	rm -f "$(DESTDIR)$(UNITDIR)/holdfastd.service" "$(DESTDIR)$(UNITDIR)/holdfastd.socket"
+	@echo "left $(DESTDIR)$(SYSCONFDIR)/holdfast/ and /var/lib/holdfast in place"
+
+clean:
+	$(SWIFT) package clean

@@ -1,1 +1,0 @@
-// Module HoldfastCache: implementation pending.

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// File-system chores around the control socket: the directory, a stale socket from a dead
+/// daemon, the mode, and removing only our own socket on shutdown.
+enum UnixSocketFile {
+    /// Device and inode of a socket file, to recognise our own on shutdown.
+    struct Identity: Sendable, Equatable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// Creates the parent directory and clears a stale socket; throws if a live listener is there.
+    static func prepare(path: String) throws(ControlServerError) {
+        guard path.utf8.count < 108 else { throw ControlServerError(code: .pathTooLong, path: path) }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            } catch {
+                throw ControlServerError(code: .system, path: path, detail: "cannot create directory \(parent): \(error.localizedDescription)")
+            }
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            let code = errno
+            if code == ENOENT { return }
+            throw ControlServerError(code: .system, path: path, detail: errorText(code))
+        }
+        guard info.st_mode & S_IFMT == S_IFSOCK else { throw ControlServerError(code: .notASocket, path: path) }
+        switch probe(path: path) {
+        case 0:
+            throw ControlServerError(code: .alreadyRunning, path: path)
+        case ECONNREFUSED, ENOENT:
+            if unlink(path) != 0, errno != ENOENT {
+                throw ControlServerError(code: .system, path: path, detail: "cannot remove stale socket: \(errorText(errno))")
+            }
+        case let code:
+            throw ControlServerError(code: .system, path: path, detail: errorText(code))
+        }
+    }
+
+    /// Connects to the socket at `path` and closes again: 0 if something listens, else the errno.
+    static func probe(path: String) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return errno }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in bytes.prefix(raw.count - 1).enumerated() { raw[index] = byte }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0 ? 0 : errno
+    }
+
+    /// Sets the socket's permission bits.
+    static func setMode(path: String, mode: mode_t) throws(ControlServerError) {
+        guard chmod(path, mode) == 0 else {
+            throw ControlServerError(code: .system, path: path, detail: "chmod: \(errorText(errno))")
+        }
+    }
+
+    static func identity(path: String) -> Identity? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// Removes the socket file if it is still the one we bound (a newer daemon may own the path).
+    static func removeIfOurs(path: String, identity: Identity?) {
+        guard let identity, self.identity(path: path) == identity else { return }
+        unlink(path)
+    }
+
+    static func errorText(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+}

@@ -1,0 +1,156 @@
+import DNSWire
+import HoldfastCache
+import HoldfastControlModels
+import HoldfastControlServer
+import HoldfastResolver
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// Answers the control API from the daemon's live state.
+struct DaemonControlBackend: ControlBackend {
+    let daemon: Daemon
+
+    func health() -> HealthReport { daemon.healthReport() }
+
+    func stats() -> StatsReport {
+        let metrics = daemon.metrics
+        let events = metrics.events
+        func load(_ atomic: borrowing Atomic<Int>) -> UInt64 { UInt64(max(0, atomic.load(ordering: .relaxed))) }
+        let udp = metrics.udp.snapshot.mapValues { UInt64($0) }
+        let tcp = metrics.tcp.snapshot.mapValues { UInt64($0) }
+        let total = udp.values.reduce(0, +) + tcp.values.reduce(0, +)
+        let hits = load(events.cacheHits)
+        let misses = load(events.cacheMisses)
+        let stale = load(events.staleAnswers)
+        let answeredFromCacheOrUpstream = hits + misses + stale
+        return StatsReport(
+            uptimeSeconds: Double(daemon.uptimeSeconds), queries: ["udp": udp, "tcp": tcp], totalQueries: total,
+            cache: .init(hits: hits, misses: misses, stale: stale, evictions: daemon.cache.statistics.evictions, entries: UInt64(daemon.cache.count)),
+            coalesced: load(events.coalesced), prefetches: load(events.prefetches), lastKnownGood: load(events.lastKnownGood),
+            upstream: .init(requests: load(events.upstreamRequests), failures: load(events.upstreamFailures)),
+            queriesPerSecond: daemon.rate.queriesPerSecond(total: total),
+            cacheHitRatio: answeredFromCacheOrUpstream == 0 ? 0 : Double(hits) / Double(answeredFromCacheOrUpstream))
+    }
+
+    func upstreams() -> UpstreamsReport {
+        UpstreamsReport(providers: daemon.upstream.status().map { provider in
+            let servers = provider.servers.map { server in
+                UpstreamsReport.Server(
+                    address: server.address, state: server.isUp ? .up : .down, srttMilliseconds: server.smoothedRTTMs,
+                    consecutiveFailures: server.consecutiveFailures, lastError: server.lastError, requests: server.queries,
+                    failures: server.failures)
+            }
+            return UpstreamsReport.Provider(name: provider.name, state: servers.contains { $0.state == .up } ? .up : .down, servers: servers)
+        })
+    }
+
+    func metricsText() -> String { daemon.metrics.exposition(cacheEntryCount: daemon.cache.count) }
+
+    func cacheEntry(name: String, type: String) throws -> CacheEntryReport {
+        guard let dnsName = try? DNSName(name) else { throw ControlBadRequest("not a valid DNS name: \(name)") }
+        guard let dnsType = DNSType(mnemonic: type.isEmpty ? "A" : type) else { throw ControlBadRequest("unknown record type: \(type)") }
+        let now = daemon.clock.nowMillis()
+        for dnssecOK in [false, true] {
+            let key = CacheKey(name: dnsName, type: dnsType, qclass: .in, dnssecOK: dnssecOK)
+            let lookup = daemon.cache.peek(key, now: now)
+            guard let hit = lookup.hit else { continue }
+            var isStale = false
+            if case .stale = lookup { isStale = true }
+            let message = try? DNSMessage(parsing: hit.answer.bytes)
+            let records = (message.map { $0.answers + $0.authorities } ?? []).map { record -> String in
+                var aged = record
+                aged.ttl = isStale ? 0 : (record.ttl > hit.elapsedSeconds ? record.ttl - hit.elapsedSeconds : 0)
+                return aged.description
+            }
+            return CacheEntryReport(
+                name: dnsName.description, type: dnsType.description, found: true, ttlRemainingSeconds: Int(hit.remainingSeconds),
+                stale: isStale, rcode: hit.answer.rcode.description, records: records)
+        }
+        return .notFound(name: dnsName.description, type: dnsType.description)
+    }
+
+    func flushCache(name: String?) throws -> Int {
+        guard let name, !name.isEmpty else { return daemon.cache.flush(name: nil) }
+        guard let dnsName = try? DNSName(name) else { throw ControlBadRequest("not a valid DNS name: \(name)") }
+        return daemon.cache.flush(name: dnsName)
+    }
+
+    func reload() async -> ReloadReport {
+        switch await daemon.reload(trigger: "control socket") {
+        case .success: return .success
+        case .failure(let failure): return .failure(failure.message)
+        }
+    }
+}
+
+/// The control server as a lifecycle service: started before READY, closed last.
+struct ControlEndpoint: Service {
+    let server: ControlServer
+
+    static func start(daemon: Daemon, socketPath: String, metricsListen: String?) async throws -> ControlEndpoint {
+        var configuration = ControlServer.Configuration(socketPath: socketPath)
+        if let metricsListen, !metricsListen.isEmpty {
+            configuration.metricsListen = ControlServer.ListenAddress(parsing: metricsListen)
+        }
+        let server = ControlServer(
+            configuration: configuration, backend: DaemonControlBackend(daemon: daemon), eventLoopGroup: daemon.group,
+            logger: daemon.logger)
+        try await server.start()
+        return ControlEndpoint(server: server)
+    }
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await server.run()
+        } onGracefulShutdown: {
+            server.requestShutdown()
+        }
+    }
+}
+
+/// Queries per second over the last few seconds, from periodic samples of the total.
+final class QueryRate: Sendable {
+    private let samples = Mutex<[(millis: UInt64, total: UInt64)]>([])
+    private let clock: any MillisecondClock
+
+    init(clock: any MillisecondClock) { self.clock = clock }
+
+    func queriesPerSecond(total: UInt64) -> Double {
+        let now = clock.nowMillis()
+        return samples.withLock { samples in
+            samples.append((now, total))
+            samples.removeAll { now - $0.millis > 10_000 }
+            guard let oldest = samples.first, now > oldest.millis + 200 else { return 0 }
+            return Double(total - oldest.total) * 1000 / Double(now - oldest.millis)
+        }
+    }
+}
+
+extension Daemon {
+    /// ok: every provider has a server up; degraded: some provider down or stale answers in
+    /// the last minute; failing: no provider has a server up.
+    func healthReport() -> HealthReport {
+        let providers = upstream.status()
+        let up = providers.filter { $0.servers.contains { $0.isUp } }
+        var reasons: [String] = []
+        for provider in providers where !up.contains(where: { $0.name == provider.name }) {
+            reasons.append("provider \(provider.name) has no server up")
+        }
+        let staleCount = metrics.staleWindow.countInLastMinute(nowMillis: clock.nowMillis())
+        let staleRecently = staleCount > 0
+        if staleRecently { reasons.append("\(staleCount) stale answers served in the last minute") }
+        let status: HealthReport.Status
+        if up.isEmpty && !providers.isEmpty {
+            status = .failing
+        } else if up.count < providers.count || staleRecently {
+            status = .degraded
+        } else {
+            status = .ok
+        }
+        return HealthReport(
+            status: status, reasons: reasons, uptimeSeconds: Double(uptimeSeconds), providersUp: up.count,
+            providersTotal: providers.count, staleAnswersLastMinute: staleCount)
+    }
+}

@@ -1,0 +1,198 @@
+import CoreMetrics
+import DNSWire
+import HoldfastResolver
+import HoldfastUpstream
+import Logging
+import Prometheus
+import Synchronization
+
+/// Everything Holdfast counts: swift-metrics handles (made once, fixed labels) backed by a
+/// private Prometheus registry, plus readable atomics for `/stats` and health. Implements
+/// the resolver's and the upstream layer's observer protocols; optionally logs each query.
+final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
+    let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    let udp = RCodeCounters()
+    let tcp = RCodeCounters()
+    let events = EventCounters()
+    let staleWindow = StaleWindow()
+    private let clock: any MillisecondClock
+    private let logQueries: Atomic<Bool>
+    private let queryLogger: Logger
+
+    /// `holdfast_queries_total` handles, indexed by `counterIndex(transport:rcode:)`.
+    private let queryCounters: [CoreMetrics.Counter]
+    private let durationBySource: [AnswerSource: CoreMetrics.Timer]
+    private let cacheHits: CoreMetrics.Counter
+    private let cacheMisses: CoreMetrics.Counter
+    private let staleAnswers: CoreMetrics.Counter
+    private let coalescedCounter: CoreMetrics.Counter
+    private let prefetchCounter: CoreMetrics.Counter
+    private let lastKnownGoodCounter: CoreMetrics.Counter
+    let cacheEntries: CoreMetrics.Gauge
+    private let upstreamHandles = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let rttHandles = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let upHandles = Mutex<[String: CoreMetrics.Gauge]>([:])
+
+    static let rcodeLabels = ["NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", "FORMERR", "NOTIMP", "BADVERS", "OTHER"]
+
+    init(clock: any MillisecondClock, logQueries: Bool, logger: Logger) {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let latencyBuckets: [Duration] = [
+            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+            .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
+        ]
+        factory.defaultDurationHistogramBuckets = latencyBuckets
+        self.registry = registry
+        self.factory = factory
+        self.clock = clock
+        self.logQueries = Atomic(logQueries)
+        self.queryLogger = logger
+        var counters: [CoreMetrics.Counter] = []
+        for transport in ["udp", "tcp"] {
+            for rcode in Self.rcodeLabels {
+                counters.append(Counter(
+                    label: "holdfast_queries_total", dimensions: [("protocol", transport), ("rcode", rcode)], factory: factory))
+            }
+        }
+        queryCounters = counters
+        var durations: [AnswerSource: CoreMetrics.Timer] = [:]
+        for source in AnswerSource.allCases {
+            durations[source] = Timer(label: "holdfast_request_duration_seconds", dimensions: [("result", source.rawValue)], factory: factory)
+        }
+        durationBySource = durations
+        cacheHits = Counter(label: "holdfast_cache_hits_total", factory: factory)
+        cacheMisses = Counter(label: "holdfast_cache_misses_total", factory: factory)
+        staleAnswers = Counter(label: "holdfast_cache_stale_answers_total", factory: factory)
+        coalescedCounter = Counter(label: "holdfast_coalesced_total", factory: factory)
+        prefetchCounter = Counter(label: "holdfast_prefetches_total", factory: factory)
+        lastKnownGoodCounter = Counter(label: "holdfast_last_known_good_total", factory: factory)
+        cacheEntries = CoreMetrics.Gauge(label: "holdfast_cache_entries", factory: factory)
+    }
+
+    func setLogQueries(_ enabled: Bool) { logQueries.store(enabled, ordering: .relaxed) }
+
+    /// Position of (transport, rcode) in `queryCounters`, without building strings.
+    @inline(__always)
+    private static func counterIndex(transport: Transport, rcode: DNSRCode) -> Int {
+        let rcodeIndex: Int
+        switch rcode {
+        case .noError: rcodeIndex = 0
+        case .nxDomain: rcodeIndex = 1
+        case .serverFailure: rcodeIndex = 2
+        case .refused: rcodeIndex = 3
+        case .formatError: rcodeIndex = 4
+        case .notImplemented: rcodeIndex = 5
+        case .badVersion: rcodeIndex = 6
+        default: rcodeIndex = 7
+        }
+        return (transport == .udp ? 0 : rcodeLabels.count) + rcodeIndex
+    }
+
+    // MARK: ResolverObserver
+
+    func answered(_ query: ClientQuery, rcode: DNSRCode, source: AnswerSource, provider: String?, latencyNanos: UInt64) {
+        (query.transport == .udp ? udp : tcp).count(rcode)
+        queryCounters[Self.counterIndex(transport: query.transport, rcode: rcode)].increment()
+        durationBySource[source]?.recordNanoseconds(Int64(truncatingIfNeeded: latencyNanos))
+        switch source {
+        case .cache:
+            events.cacheHits.wrappingAdd(1, ordering: .relaxed)
+            cacheHits.increment()
+        case .stale, .lastKnownGood:
+            events.staleAnswers.wrappingAdd(1, ordering: .relaxed)
+            let now = clock.nowMillis()
+            events.lastStaleMillis.store(now, ordering: .relaxed)
+            staleWindow.record(nowMillis: now)
+            staleAnswers.increment()
+        case .upstream, .error:
+            events.cacheMisses.wrappingAdd(1, ordering: .relaxed)
+            cacheMisses.increment()
+        case .local:
+            events.localAnswers.wrappingAdd(1, ordering: .relaxed)
+        }
+        if logQueries.load(ordering: .relaxed) {
+            queryLogger.info("query", metadata: [
+                "client": "\(query.client)", "name": "\(query.question.name)", "type": "\(query.question.type)",
+                "protocol": "\(query.transport.rawValue)", "rcode": "\(rcode)", "source": "\(source.rawValue)",
+                "provider": "\(provider ?? "-")", "latency_us": "\(latencyNanos / 1000)",
+            ])
+        }
+    }
+
+    func coalesced() {
+        events.coalesced.wrappingAdd(1, ordering: .relaxed)
+        coalescedCounter.increment()
+    }
+
+    func prefetchStarted() {
+        events.prefetches.wrappingAdd(1, ordering: .relaxed)
+        prefetchCounter.increment()
+    }
+
+    func lastKnownGoodKept(name: DNSName) {
+        events.lastKnownGood.wrappingAdd(1, ordering: .relaxed)
+        lastKnownGoodCounter.increment()
+    }
+
+    func rejected(transport: Transport, rcode: DNSRCode?) {
+        guard let rcode else {
+            events.dropped.wrappingAdd(1, ordering: .relaxed)
+            return
+        }
+        (transport == .udp ? udp : tcp).count(rcode)
+        queryCounters[Self.counterIndex(transport: transport, rcode: rcode)].increment()
+    }
+
+    // MARK: UpstreamObserver
+
+    func attemptFinished(provider: String, server: String, outcome: AttemptOutcome, rtt: Duration?) {
+        let outcomeLabel = "\(outcome)"
+        events.upstreamRequests.wrappingAdd(1, ordering: .relaxed)
+        if outcomeLabel != "success" && outcomeLabel != "answer" {
+            events.upstreamFailures.wrappingAdd(1, ordering: .relaxed)
+        }
+        let key = "\(provider)|\(server)|\(outcomeLabel)"
+        let counter = upstreamHandles.withLock { handles in
+            if let existing = handles[key] { return existing }
+            let made = Counter(
+                label: "holdfast_upstream_requests_total",
+                dimensions: [("provider", provider), ("server", server), ("outcome", outcomeLabel)], factory: factory)
+            handles[key] = made
+            return made
+        }
+        counter.increment()
+        if let rtt {
+            let timer = rttHandles.withLock { handles in
+                if let existing = handles[provider] { return existing }
+                let made = Timer(label: "holdfast_upstream_rtt_seconds", dimensions: [("provider", provider)], factory: factory)
+                handles[provider] = made
+                return made
+            }
+            timer.recordNanoseconds(Int64(rtt.components.seconds) * 1_000_000_000 + rtt.components.attoseconds / 1_000_000_000)
+        }
+    }
+
+    func serverStateChanged(provider: String, server: String, isUp: Bool) {
+        upGauge(provider: provider, server: server).record(isUp ? 1 : 0)
+    }
+
+    /// Sets `holdfast_upstream_up` for a server (also called at start for every server).
+    func upGauge(provider: String, server: String) -> CoreMetrics.Gauge {
+        upHandles.withLock { handles in
+            let key = "\(provider)|\(server)"
+            if let existing = handles[key] { return existing }
+            let made = CoreMetrics.Gauge(label: "holdfast_upstream_up", dimensions: [("provider", provider), ("server", server)], factory: factory)
+            handles[key] = made
+            return made
+        }
+    }
+
+    /// Prometheus text exposition 0.0.4.
+    func exposition(cacheEntryCount: Int) -> String {
+        cacheEntries.record(cacheEntryCount)
+        return registry.emitToString()
+    }
+}

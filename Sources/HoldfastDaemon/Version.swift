@@ -1,0 +1,4 @@
+/// The release version printed by `holdfastd --version` and `holdfastctl --version`.
+public enum HoldfastVersion {
+    public static let string = "0.1.0"
+}

@@ -1,0 +1,354 @@
+import DNSWire
+import HoldfastCache
+import HoldfastUpstream
+import Logging
+import Synchronization
+
+/// The query pipeline and every resilience decision: local answers, the cache fast path,
+/// coalescing, prefetch, serve-stale, last-known-good and Extended DNS Errors.
+/// No sockets: the server hands it bytes and writes back what it returns.
+public final class QueryResolver: Sendable {
+    /// What to do with a packet, decided synchronously on the thread that read it.
+    public enum Disposition: Sendable {
+        /// Ignore it (responses, runts).
+        case drop
+        /// Answer now with these bytes (FORMERR, NOTIMP, BADVERS...).
+        case raw([UInt8])
+        /// Answer now: write `reply` for `query`.
+        case answer(ClientQuery, Reply)
+        /// Needs upstream work: call `resolve(_:)` off the event loop.
+        case resolve(ClientQuery)
+    }
+
+    private let configuration: Mutex<ResolverConfiguration>
+    private let cache: DNSCache
+    private let upstream: any UpstreamResolving
+    private let clock: any MillisecondClock
+    private let observer: any ResolverObserver
+    private let logger: Logger
+    private let flights = FlightTable()
+
+    public init(
+        configuration: ResolverConfiguration, cache: DNSCache, upstream: any UpstreamResolving,
+        clock: any MillisecondClock = SystemMillisecondClock(), observer: any ResolverObserver = NullResolverObserver(),
+        logger: Logger
+    ) {
+        self.configuration = Mutex(configuration)
+        self.cache = cache
+        self.upstream = upstream
+        self.clock = clock
+        self.observer = observer
+        self.logger = logger
+    }
+
+    /// Replaces the resolver settings (SIGHUP); the cache and flights are untouched.
+    public func reconfigure(_ newConfiguration: ResolverConfiguration) {
+        configuration.withLock { $0 = newConfiguration }
+    }
+
+    /// Fetches in progress.
+    public var inFlightCount: Int { flights.count }
+
+    // MARK: - Synchronous path
+
+    /// Decodes a packet and answers it if it can without waiting: errors, local names,
+    /// fresh cache hits, stale answers whose refresh is known to be futile.
+    public func handle(_ packet: UnsafeRawBufferPointer, transport: Transport, client: ClientEndpoint) -> Disposition {
+        handle(packet, transport: transport, client: client, observer: observer)
+    }
+
+    /// The daemon's watchdog self-check: the same path, but not counted or logged.
+    public func handleUnobserved(_ packet: UnsafeRawBufferPointer) -> Disposition {
+        handle(packet, transport: .udp, client: ClientEndpoint(), observer: NullResolverObserver())
+    }
+
+    private func handle(_ packet: UnsafeRawBufferPointer, transport: Transport, client: ClientEndpoint, observer: some ResolverObserver) -> Disposition {
+        let received = monotonicNanoseconds()
+        guard packet.count >= 12 else {
+            observer.rejected(transport: transport, rcode: nil)
+            return .drop
+        }
+        let flags = UInt16(packet[2]) << 8 | UInt16(packet[3])
+        guard flags & 0x8000 == 0 else {
+            observer.rejected(transport: transport, rcode: nil)
+            return .drop
+        }
+        let parsed: ParsedQuery
+        do {
+            parsed = try ParsedQuery(buffer: packet)
+        } catch {
+            let id = UInt16(packet[0]) << 8 | UInt16(packet[1])
+            observer.rejected(transport: transport, rcode: .formatError)
+            return .raw(Self.headerOnlyResponse(id: id, flags: flags, rcode: .formatError))
+        }
+        guard parsed.header.opcode == .query else {
+            observer.rejected(transport: transport, rcode: .notImplemented)
+            return .raw(Self.errorResponse(parsed, rcode: .notImplemented))
+        }
+        guard parsed.questionCount == 1, let question = parsed.question else {
+            observer.rejected(transport: transport, rcode: .formatError)
+            return .raw(Self.errorResponse(parsed, rcode: .formatError))
+        }
+        if let edns = parsed.edns, edns.version != 0 {
+            observer.rejected(transport: transport, rcode: .badVersion)
+            return .raw(Self.errorResponse(parsed, rcode: .badVersion))
+        }
+        let query = ClientQuery(
+            header: parsed.header, question: question, edns: parsed.edns, transport: transport,
+            maxResponseSize: transport == .udp ? parsed.udpResponseLimit() : 65_535, client: client,
+            receivedNanos: received)
+        if question.type == .axfr || question.type == .ixfr {
+            return answerNow(query, .message(Self.response(to: query, rcode: .refused)), source: .error, observer: observer)
+        }
+        let (local, prefetchEnabled) = configuration.withLock { ($0.localZone.answer(for: question), $0.prefetch) }
+        if let local {
+            return answerNow(query, .message(Self.localResponse(to: query, local)), source: .local, observer: observer)
+        }
+        let key = CacheKey(query)
+        switch cache.lookup(key, now: clock.nowMillis()) {
+        case .fresh(let hit, let prefetch):
+            if prefetch && prefetchEnabled { startPrefetch(key, query: query) }
+            return answerNow(query, .stored(hit.answer, ttl: .countDown(elapsedSeconds: hit.elapsedSeconds), extendedErrors: []), source: .cache, observer: observer)
+        case .stale(let hit, _, let refreshBlocked):
+            if refreshBlocked || upstream.isKnownDown(for: question.name) {
+                return answerNow(query, staleReply(hit.answer), source: .stale, observer: observer)
+            }
+            return .resolve(query)
+        case .miss:
+            if upstream.isKnownDown(for: question.name) {
+                return answerNow(query, .message(Self.serverFailure(to: query)), source: .error, observer: observer)
+            }
+            return .resolve(query)
+        }
+    }
+
+    private func answerNow(_ query: ClientQuery, _ reply: Reply, source: AnswerSource, provider: String? = nil, observer: some ResolverObserver) -> Disposition {
+        observer.answered(query, rcode: reply.rcode, source: source, provider: provider, latencyNanos: monotonicNanoseconds() &- query.receivedNanos)
+        return .answer(query, reply)
+    }
+
+    private func staleReply(_ answer: StoredAnswer) -> Reply {
+        let ttl = configuration.withLock { $0.staleAnswerTTLSeconds }
+        return .stored(answer, ttl: .fixed(ttl), extendedErrors: [ExtendedDNSError.staleAnswer])
+    }
+
+    /// The answer for a client outside the ACL: REFUSED, nothing forwarded. Unparseable
+    /// packets are dropped rather than answered.
+    public func refusal(for packet: UnsafeRawBufferPointer, transport: Transport) -> [UInt8]? {
+        observer.rejected(transport: transport, rcode: .refused)
+        guard packet.count >= 12, packet[2] & 0x80 == 0, let parsed = try? ParsedQuery(buffer: packet) else { return nil }
+        return Self.errorResponse(parsed, rcode: .refused)
+    }
+
+    /// The answer for a UDP client over its rate limit: the question with TC=1 and nothing
+    /// else, so a legitimate client retries over TCP. Unparseable packets are dropped.
+    public func rateLimited(_ packet: UnsafeRawBufferPointer, transport: Transport) -> [UInt8]? {
+        observer.rejected(transport: transport, rcode: nil)
+        guard packet.count >= 12, packet[2] & 0x80 == 0, let parsed = try? ParsedQuery(buffer: packet),
+              parsed.questionCount == 1, let question = parsed.question else { return nil }
+        var header = DNSHeader(id: parsed.header.id, flags: parsed.header.flags & 0x7910)
+        header.isResponse = true
+        header.recursionAvailable = true
+        header.truncated = true
+        return DNSMessage(header: header, questions: [question]).serialize()
+    }
+
+    // MARK: - Asynchronous path
+
+    /// Resolves a query the synchronous path could not answer. Never throws: every outcome
+    /// is an answer (fresh, stale, last-known-good or SERVFAIL with EDE 22).
+    public func resolve(_ query: ClientQuery) async -> Reply {
+        let key = CacheKey(query)
+        let hasStale: Bool
+        if case .stale = cache.peek(key, now: clock.nowMillis()) { hasStale = true } else { hasStale = false }
+        let (flight, isLeader) = flights.join(key)
+        if isLeader {
+            startFetch(key, question: query.question, flight: flight)
+        } else {
+            observer.coalesced()
+        }
+        let timeout = configuration.withLock { $0.clientTimeoutMs }
+        let event = await flight.wait(early: hasStale, timeoutMs: hasStale ? timeout : nil)
+        let (reply, source, provider) = reply(for: event, key: key, query: query)
+        observer.answered(query, rcode: reply.rcode, source: source, provider: provider, latencyNanos: monotonicNanoseconds() &- query.receivedNanos)
+        return reply
+    }
+
+    private func reply(for event: FlightEvent, key: CacheKey, query: ClientQuery) -> (Reply, AnswerSource, String?) {
+        switch event {
+        case .done(.answer(let answer, let provider)):
+            return (.stored(answer, ttl: .countDown(elapsedSeconds: 0), extendedErrors: []), .upstream, provider)
+        case .done(.lastKnownGood(let answer)):
+            return (staleReply(answer), .lastKnownGood, nil)
+        case .done(.failed), .done(.allDown), .allDown, .timedOut:
+            if case .stale(let hit, _, _) = cache.peek(key, now: clock.nowMillis()) {
+                return (staleReply(hit.answer), .stale, nil)
+            }
+            return (.message(Self.serverFailure(to: query)), .error, nil)
+        }
+    }
+
+    private func startPrefetch(_ key: CacheKey, query: ClientQuery) {
+        let (flight, isLeader) = flights.join(key)
+        guard isLeader else { return }
+        observer.prefetchStarted()
+        startFetch(key, question: query.question, flight: flight)
+    }
+
+    /// Runs one upstream fetch for a flight. One task per upstream query (never per packet);
+    /// `drain(timeout:)` waits for these at shutdown.
+    private func startFetch(_ key: CacheKey, question: DNSQuestion, flight: Flight) {
+        Task { [self] in
+            let result = await upstream.resolve(question, dnssecOK: key.dnssecOK, onAllDown: { flight.signalAllDown() })
+            let outcome = absorb(result, key: key, question: question)
+            flights.complete(key, flight: flight, outcome: outcome)
+        }
+    }
+
+    /// Turns an upstream result into a cache update and a shared outcome.
+    private func absorb(_ result: UpstreamResult, key: CacheKey, question: DNSQuestion) -> FetchOutcome {
+        let now = clock.nowMillis()
+        switch result {
+        case .answer(let reply, let provider, let server):
+            guard let message = (try? DNSMessage(parsing: reply))?.withLowercasedNames() else {
+                logger.debug("unparseable upstream reply", metadata: ["provider": "\(provider)", "server": "\(server)"])
+                cache.markRefreshFailed(key, now: now)
+                return .failed
+            }
+            if Self.isNegative(message, for: question), keepsLastKnownGood(key, now: now) {
+                if case .stale(let hit, _, _) = cache.peek(key, now: now) {
+                    return keepLastKnownGood(hit.answer, key: key, rcode: message.rcode, provider: provider)
+                }
+                if case .fresh(let hit, _) = cache.peek(key, now: now) {
+                    return keepLastKnownGood(hit.answer, key: key, rcode: message.rcode, provider: provider)
+                }
+            }
+            if let stored = cache.store(key, message: message, now: now) ?? StoredAnswer(message: message) {
+                return .answer(stored, provider: provider)
+            }
+            return .failed
+        case .failed(let error):
+            logger.debug("upstream failed", metadata: ["name": "\(question.name)", "error": "\(error)"])
+            cache.markRefreshFailed(key, now: now)
+            return .failed
+        case .allDown:
+            cache.markRefreshFailed(key, now: now)
+            return .allDown
+        }
+    }
+
+    private func keepsLastKnownGood(_ key: CacheKey, now: UInt64) -> Bool {
+        guard configuration.withLock({ $0.lastKnownGood.matches(key.name) }) else { return false }
+        switch cache.peek(key, now: now) {
+        case .fresh(let hit, _), .stale(let hit, _, _): return !hit.isNegative
+        case .miss: return false
+        }
+    }
+
+    private func keepLastKnownGood(_ answer: StoredAnswer, key: CacheKey, rcode: DNSRCode, provider: String) -> FetchOutcome {
+        logger.warning(
+            "upstream answer turned negative; serving last known good answer",
+            metadata: ["name": "\(key.name)", "type": "\(key.type)", "rcode": "\(rcode)", "provider": "\(provider)"])
+        observer.lastKnownGoodKept(name: key.name)
+        return .lastKnownGood(answer)
+    }
+
+    /// NXDOMAIN, or NOERROR with no record of the asked type (nor a CNAME) in the answer.
+    static func isNegative(_ message: DNSMessage, for question: DNSQuestion) -> Bool {
+        if message.rcode == .nxDomain { return true }
+        return !message.answers.contains { $0.type == question.type || $0.type == .cname || question.type == .any }
+    }
+
+    /// Waits (bounded) for upstream fetches in progress, for graceful shutdown.
+    public func drain(timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while flights.count > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    // MARK: - Building messages
+
+    static func headerOnlyResponse(id: UInt16, flags: UInt16, rcode: DNSRCode) -> [UInt8] {
+        var header = DNSHeader(id: id, flags: flags & 0x7910)  // opcode, RD, CD
+        header.isResponse = true
+        header.recursionAvailable = true
+        header.rcodeLow = UInt8(rcode.rawValue & 0x0F)
+        return DNSMessage(header: header).serialize()
+    }
+
+    static func errorResponse(_ parsed: ParsedQuery, rcode: DNSRCode) -> [UInt8] {
+        var header = DNSHeader(id: parsed.header.id, flags: parsed.header.flags & 0x7910)
+        header.isResponse = true
+        header.recursionAvailable = true
+        var message = DNSMessage(header: header, questions: parsed.questionCount == 1 ? parsed.question.map { [$0] } ?? [] : [])
+        if parsed.edns != nil { message.edns = EDNS(udpPayloadSize: 1232, dnssecOK: parsed.edns?.dnssecOK ?? false) }
+        message.rcode = rcode
+        return message.serialize(maxSize: parsed.udpResponseLimit())
+    }
+
+    static func response(to query: ClientQuery, rcode: DNSRCode, answers: [DNSRecord] = [], authoritative: Bool = false, extendedError: UInt16? = nil) -> DNSMessage {
+        var header = DNSHeader(id: query.header.id, flags: query.header.flags & 0x7910)
+        header.isResponse = true
+        header.recursionAvailable = true
+        header.authoritative = authoritative
+        var message = DNSMessage(header: header, questions: [query.question], answers: answers)
+        if let clientEDNS = query.edns {
+            var edns = EDNS(udpPayloadSize: 1232, dnssecOK: clientEDNS.dnssecOK)
+            if let extendedError { edns.options = [EDNS.extendedError(extendedError)] }
+            message.edns = edns
+        }
+        message.rcode = rcode
+        return message
+    }
+
+    static func serverFailure(to query: ClientQuery) -> DNSMessage {
+        response(to: query, rcode: .serverFailure, extendedError: ExtendedDNSError.noReachableAuthority)
+    }
+
+    static func localResponse(to query: ClientQuery, _ answer: LocalZone.Answer) -> DNSMessage {
+        switch answer {
+        case .records(let records):
+            return response(to: query, rcode: .noError, answers: records, authoritative: true)
+        case .nxDomain:
+            return response(to: query, rcode: .nxDomain, authoritative: true)
+        }
+    }
+}
+
+extension DNSMessage {
+    /// A copy with every name in lower case. Upstream replies carry our 0x20-randomised case;
+    /// stored lowercased, an answer shows the client's spelling where its names point at the
+    /// question (patched per client) and plain lower case elsewhere.
+    func withLowercasedNames() -> DNSMessage {
+        func lower(_ record: DNSRecord) -> DNSRecord {
+            var copy = record
+            copy.name = record.name.lowercased()
+            switch record.data {
+            case .name(let target): copy.data = .name(target.lowercased())
+            case .mx(let preference, let exchange): copy.data = .mx(preference: preference, exchange: exchange.lowercased())
+            case .soa(var soa):
+                soa.mname = soa.mname.lowercased()
+                soa.rname = soa.rname.lowercased()
+                copy.data = .soa(soa)
+            case .srv(let priority, let weight, let port, let target):
+                copy.data = .srv(priority: priority, weight: weight, port: port, target: target.lowercased())
+            case .a, .aaaa, .txt, .opaque: break
+            }
+            return copy
+        }
+        var copy = self
+        copy.questions = questions.map { DNSQuestion(name: $0.name.lowercased(), type: $0.type, qclass: $0.qclass) }
+        copy.answers = answers.map(lower)
+        copy.authorities = authorities.map(lower)
+        copy.additionals = additionals.map(lower)
+        return copy
+    }
+}
+
+extension CacheKey {
+    /// The cache key of a client query: name (case-insensitive), type, class and DO bit.
+    init(_ query: ClientQuery) {
+        self.init(name: query.question.name, type: query.question.type, qclass: query.question.qclass, dnssecOK: query.edns?.dnssecOK ?? false)
+    }
+}

@@ -1,0 +1,60 @@
+import DNSWire
+
+/// The resolver's own settings: serve-stale, last-known-good, local records, query log.
+public struct ResolverConfiguration: Sendable {
+    /// Serve-stale (RFC 8767).
+    public var staleEnabled: Bool
+    /// TTL given to stale answers.
+    public var staleAnswerTTLSeconds: UInt32
+    /// How long past expiry data may still be served.
+    public var staleMaxAgeSeconds: UInt32
+    /// Upstream still silent after this long: answer stale and keep refreshing.
+    public var clientTimeoutMs: Int
+    /// Background refresh of popular entries near the end of their TTL.
+    public var prefetch: Bool
+    /// Names that keep their last positive answer when upstreams turn negative.
+    public var lastKnownGood: LastKnownGoodPatterns
+    /// Operator records answered locally.
+    public var localZone: LocalZone
+    /// One log line per query at info level.
+    public var logQueries: Bool
+
+    public init(
+        staleEnabled: Bool = true, staleAnswerTTLSeconds: UInt32 = 30, staleMaxAgeSeconds: UInt32 = 86_400,
+        clientTimeoutMs: Int = 1800, prefetch: Bool = true, lastKnownGood: LastKnownGoodPatterns = LastKnownGoodPatterns([]),
+        localZone: LocalZone = LocalZone(records: []), logQueries: Bool = false
+    ) {
+        self.staleEnabled = staleEnabled
+        self.staleAnswerTTLSeconds = staleAnswerTTLSeconds
+        self.staleMaxAgeSeconds = staleMaxAgeSeconds
+        self.clientTimeoutMs = clientTimeoutMs
+        self.prefetch = prefetch
+        self.lastKnownGood = lastKnownGood
+        self.localZone = localZone
+        self.logQueries = logQueries
+    }
+}
+
+/// `resilience.last_known_good`: "name" matches itself, "*.suffix" every name below suffix.
+public struct LastKnownGoodPatterns: Sendable {
+    private var exact: Set<DNSName> = []
+    private var below: [DNSName] = []
+
+    /// Patterns as written in the config; invalid names are skipped (the config layer rejects them).
+    public init(_ patterns: [String]) {
+        for pattern in patterns {
+            if pattern.hasPrefix("*.") {
+                if let name = try? DNSName(String(pattern.dropFirst(2))) { below.append(name) }
+            } else if let name = try? DNSName(pattern) {
+                exact.insert(name)
+            }
+        }
+    }
+
+    public var isEmpty: Bool { exact.isEmpty && below.isEmpty }
+
+    public func matches(_ name: DNSName) -> Bool {
+        if exact.contains(name) { return true }
+        return below.contains { name != $0 && name.isSubdomain(of: $0) }
+    }
+}

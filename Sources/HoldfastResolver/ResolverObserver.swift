@@ -1,0 +1,35 @@
+import DNSWire
+import HoldfastUpstream
+
+/// The upstream side as the resolver sees it; `UpstreamPool` is the real one, tests script it.
+public protocol UpstreamResolving: Sendable {
+    func resolve(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?) async -> UpstreamResult
+    func isKnownDown(for name: DNSName) -> Bool
+}
+
+extension UpstreamPool: UpstreamResolving {}
+
+/// Receives what the resolver did, for metrics and the query log. Called on the hot path:
+/// implementations must be cheap (atomics, pre-made metric handles).
+public protocol ResolverObserver: Sendable {
+    /// One client query answered.
+    func answered(_ query: ClientQuery, rcode: DNSRCode, source: AnswerSource, provider: String?, latencyNanos: UInt64)
+    /// A query that joined an identical one already in flight.
+    func coalesced()
+    /// A background refresh of a popular entry started.
+    func prefetchStarted()
+    /// A last-known-good answer was kept over a negative one.
+    func lastKnownGoodKept(name: DNSName)
+    /// A query that could not be parsed or was refused before resolution (FORMERR, NOTIMP...).
+    func rejected(transport: Transport, rcode: DNSRCode?)
+}
+
+/// Observes nothing.
+public struct NullResolverObserver: ResolverObserver {
+    public init() {}
+    public func answered(_ query: ClientQuery, rcode: DNSRCode, source: AnswerSource, provider: String?, latencyNanos: UInt64) {}
+    public func coalesced() {}
+    public func prefetchStarted() {}
+    public func lastKnownGoodKept(name: DNSName) {}
+    public func rejected(transport: Transport, rcode: DNSRCode?) {}
+}

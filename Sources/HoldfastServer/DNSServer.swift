@@ -1,0 +1,159 @@
+import HoldfastResolver
+import Logging
+import NIOCore
+import NIOExtras
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The DNS front end: UDP (one SO_REUSEPORT socket per event loop) and TCP listeners on
+/// every configured address, feeding one `QueryResolver`. `run()` resolves misses as child tasks
+/// until `shutdown()`; then it stops reading, answers what is in flight and returns.
+public final class DNSServer: Sendable {
+    private let group: any EventLoopGroup
+    private let shared: ServerShared
+    private let configuration: Mutex<ServerConfiguration>
+    private let channels = Mutex<(udp: [any Channel], tcp: [any Channel])>(([], []))
+
+    public init(configuration: ServerConfiguration, resolver: QueryResolver, group: any EventLoopGroup, logger: Logger) {
+        self.group = group
+        self.configuration = Mutex(configuration)
+        self.shared = ServerShared(resolver: resolver, configuration: configuration, logger: logger)
+    }
+
+    /// Binds every listener (or adopts inherited sockets). Throws if any address cannot be bound.
+    public func bind(inheritedUDP: [CInt] = [], inheritedTCP: [CInt] = []) async throws {
+        let config = configuration.withLock { $0 }
+        var udp: [any Channel] = []
+        var tcp: [any Channel] = []
+        do {
+            if inheritedUDP.isEmpty && inheritedTCP.isEmpty {
+                for address in config.listen {
+                    for loop in group.makeIterator() {
+                        udp.append(try await makeUDPBootstrap(loop).bind(to: address).get())
+                    }
+                    tcp.append(try await makeTCPBootstrap(config).bind(to: address).get())
+                }
+            } else {
+                for descriptor in inheritedUDP {
+                    udp.append(try await makeUDPBootstrap(group.next()).withBoundSocket(descriptor).get())
+                }
+                for descriptor in inheritedTCP {
+                    tcp.append(try await makeTCPBootstrap(config).withBoundSocket(descriptor).get())
+                }
+            }
+        } catch {
+            for channel in udp + tcp { try? await channel.close() }
+            throw error
+        }
+        channels.withLock {
+            $0.udp.append(contentsOf: udp)
+            $0.tcp.append(contentsOf: tcp)
+        }
+    }
+
+    /// The local addresses actually bound (ports resolved when 0 was asked for).
+    public var boundAddresses: [(transport: Transport, address: SocketAddress)] {
+        channels.withLock { channels in
+            channels.udp.compactMap { channel in channel.localAddress.map { (Transport.udp, $0) } }
+                + channels.tcp.compactMap { channel in channel.localAddress.map { (Transport.tcp, $0) } }
+        }
+    }
+
+    private func makeUDPBootstrap(_ loop: any EventLoop) -> DatagramBootstrap {
+        DatagramBootstrap(group: loop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+            .channelOption(.datagramVectorReadMessageCount, value: 32)
+            .channelOption(.maxMessagesPerRead, value: 32)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096 * 32))
+            .channelInitializer { [shared] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(shared: shared))
+                }
+            }
+    }
+
+    private func makeTCPBootstrap(_ config: ServerConfiguration) -> ServerBootstrap {
+        let idle = config.tcpIdleTimeout
+        return ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [shared] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let operations = channel.pipeline.syncOperations
+                    try operations.addHandler(IdleStateHandler(allTimeout: idle))
+                    try operations.addHandler(ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .twoBytes)))
+                    try operations.addHandler(TCPQueryHandler(shared: shared))
+                }
+            }
+    }
+
+    /// Moves the listeners to new addresses (reload): binds the new set first, then closes
+    /// the old sockets, so a failed bind leaves the old listeners serving.
+    public func rebind(to listen: [SocketAddress]) async throws {
+        let old = channels.withLock { channels -> (udp: [any Channel], tcp: [any Channel]) in
+            defer { channels = ([], []) }
+            return channels
+        }
+        configuration.withLock { $0.listen = listen }
+        do {
+            try await bind()
+        } catch {
+            channels.withLock { $0 = old }
+            throw error
+        }
+        for channel in old.udp + old.tcp { try? await channel.close() }
+    }
+
+    /// Applies a reloaded ACL, TCP cap and rate limit (listen addresses need a restart or a re-bind).
+    public func update(acl: ClientACL, tcpMaxConnections: Int, rateLimitQPS: Int = 0, rateLimitBurst: Int = 0) {
+        configuration.withLock {
+            $0.acl = acl
+            $0.tcpMaxConnections = tcpMaxConnections
+            $0.rateLimitQPS = rateLimitQPS
+            $0.rateLimitBurst = rateLimitBurst
+        }
+        shared.update(acl: acl, maxConnections: tcpMaxConnections, rateLimitQPS: rateLimitQPS, rateLimitBurst: rateLimitBurst)
+    }
+
+    /// Resolves misses until `shutdown()`, each as a child task; returns when all are answered.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for await job in shared.jobStream {
+                group.addTask { [shared] in
+                    job.respond(await shared.resolver.resolve(job.query))
+                }
+            }
+        }
+    }
+
+    /// Stops reading new queries and closes the TCP listeners; `run()` then drains and returns.
+    public func stopAccepting() async {
+        let current = channels.withLock { channels -> (udp: [any Channel], tcp: [any Channel]) in
+            defer { channels.tcp.removeAll() }
+            return channels
+        }
+        for channel in current.tcp { try? await channel.close() }
+        for channel in current.udp { try? await channel.setOption(.autoRead, value: false).get() }
+        shared.finishJobs()
+    }
+
+    /// Closes every socket (after `run()` returned).
+    public func close() async {
+        let current = channels.withLock { channels -> [any Channel] in
+            defer { channels = ([], []) }
+            return channels.udp + channels.tcp
+        }
+        for channel in current { try? await channel.close() }
+    }
+
+    /// Open TCP client connections.
+    public var openTCPConnections: Int { shared.openConnections }
+}
+

@@ -1,1 +1,0 @@
-// Module HoldfastServer: implementation pending.

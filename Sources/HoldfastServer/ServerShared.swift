@@ -1,0 +1,71 @@
+import HoldfastResolver
+import Logging
+import NIOCore
+import Synchronization
+
+/// A miss waiting for the resolver, with the way back to its client.
+struct ResolutionJob: Sendable {
+    let query: ClientQuery
+    let respond: @Sendable (Reply) -> Void
+}
+
+/// State every handler of one server shares: the resolver, the ACL (replaced on reload),
+/// the TCP connection count and the queue of misses.
+final class ServerShared: Sendable {
+    let resolver: QueryResolver
+    let logger: Logger
+    private let acl: Mutex<ClientACL>
+    private let limiter: Mutex<RateLimiter?>
+    private let maxConnections: Atomic<Int>
+    private let connections = Atomic<Int>(0)
+    private let jobs: AsyncStream<ResolutionJob>.Continuation
+    let jobStream: AsyncStream<ResolutionJob>
+
+    init(resolver: QueryResolver, configuration: ServerConfiguration, logger: Logger) {
+        self.resolver = resolver
+        self.logger = logger
+        self.acl = Mutex(configuration.acl)
+        self.limiter = Mutex(configuration.rateLimitQPS > 0 ? RateLimiter(qps: configuration.rateLimitQPS, burst: configuration.rateLimitBurst) : nil)
+        self.maxConnections = Atomic(configuration.tcpMaxConnections)
+        (jobStream, jobs) = AsyncStream.makeStream(of: ResolutionJob.self, bufferingPolicy: .unbounded)
+    }
+
+    @inline(__always)
+    func allows(_ client: ClientEndpoint) -> Bool {
+        acl.withLock { $0.allows(client) }
+    }
+
+    /// False when the client is over its rate limit (always true when limiting is off).
+    @inline(__always)
+    func withinRateLimit(_ client: ClientEndpoint) -> Bool {
+        guard let limiter = limiter.withLock({ $0 }) else { return true }
+        return limiter.allow(client, nowNanos: monotonicNanoseconds())
+    }
+
+    func update(acl newACL: ClientACL, maxConnections newMax: Int, rateLimitQPS: Int, rateLimitBurst: Int) {
+        acl.withLock { $0 = newACL }
+        limiter.withLock { $0 = rateLimitQPS > 0 ? RateLimiter(qps: rateLimitQPS, burst: rateLimitBurst) : nil }
+        maxConnections.store(newMax, ordering: .relaxed)
+    }
+
+    /// Counts a new TCP connection; false when over the cap (the caller closes it).
+    func openConnection() -> Bool {
+        let now = connections.wrappingAdd(1, ordering: .relaxed).newValue
+        return now <= maxConnections.load(ordering: .relaxed)
+    }
+
+    func closeConnection() {
+        connections.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    var openConnections: Int { connections.load(ordering: .relaxed) }
+
+    func submit(_ query: ClientQuery, respond: @escaping @Sendable (Reply) -> Void) {
+        jobs.yield(ResolutionJob(query: query, respond: respond))
+    }
+
+    /// No more jobs will be accepted; `run` returns once the queued ones are answered.
+    func finishJobs() {
+        jobs.finish()
+    }
+}

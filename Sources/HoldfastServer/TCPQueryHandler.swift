@@ -1,0 +1,113 @@
+import HoldfastResolver
+import NIOCore
+
+/// One TCP connection (RFC 7766): 2-byte length framing, several queries answered as they
+/// complete (possibly out of order), closed after the idle timeout when nothing is pending.
+final class TCPQueryHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let shared: ServerShared
+    private var outstanding = 0
+    private var needsFlush = false
+    private var counted = false
+
+    init(shared: ServerShared) {
+        self.shared = shared
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        counted = true
+        if !shared.openConnection() {
+            shared.logger.debug("TCP connection cap reached; closing new connection")
+            context.close(promise: nil)
+            return
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if counted {
+            counted = false
+            shared.closeConnection()
+        }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard let remote = context.channel.remoteAddress else { return }
+        let client = ClientEndpoint(remote)
+        guard shared.allows(client) else {
+            if let refusal = frame.withUnsafeReadableBytes({ shared.resolver.refusal(for: $0, transport: .tcp) }) {
+                write(refusal, context: context)
+            }
+            return
+        }
+        guard shared.withinRateLimit(client) else {
+            if let refusal = frame.withUnsafeReadableBytes({ shared.resolver.refusal(for: $0, transport: .tcp) }) {
+                write(refusal, context: context)
+            }
+            return
+        }
+        let disposition = frame.withUnsafeReadableBytes { shared.resolver.handle($0, transport: .tcp, client: client) }
+        switch disposition {
+        case .drop:
+            return
+        case .raw(let bytes):
+            write(bytes, context: context)
+        case .answer(let query, let reply):
+            context.write(wrapOutboundOut(Self.frame(reply, for: query, allocator: context.channel.allocator)), promise: nil)
+            needsFlush = true
+        case .resolve(let query):
+            outstanding += 1
+            let channel = context.channel
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            shared.submit(query) { reply in
+                let buffer = Self.frame(reply, for: query, allocator: channel.allocator)
+                channel.eventLoop.execute {
+                    loopBound.value.outstanding -= 1
+                    channel.writeAndFlush(buffer, promise: nil)
+                }
+            }
+        }
+    }
+
+    private static func frame(_ reply: Reply, for query: ClientQuery, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let maximum = reply.maximumSize(for: query)
+        var buffer = allocator.buffer(capacity: maximum + 2)
+        buffer.writeInteger(UInt16(0))
+        let written = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maximum) { reply.write(into: $0, for: query) }
+        buffer.setInteger(UInt16(truncatingIfNeeded: written), at: buffer.readerIndex)
+        return buffer
+    }
+
+    private func write(_ bytes: [UInt8], context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count + 2)
+        buffer.writeInteger(UInt16(truncatingIfNeeded: bytes.count))
+        buffer.writeBytes(bytes)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        needsFlush = true
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent, outstanding == 0 {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        shared.logger.debug("TCP connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+}

@@ -1,1 +1,0 @@
-// Module HoldfastUpstream: implementation pending.

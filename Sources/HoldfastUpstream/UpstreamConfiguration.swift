@@ -1,0 +1,103 @@
+import DNSWire
+
+/// An upstream server's address: an IP literal (IPv4 or IPv6) and a port.
+public struct UpstreamServerAddress: Sendable, Hashable, CustomStringConvertible {
+    /// An IPv4 or IPv6 literal, without brackets.
+    public var host: String
+    public var port: UInt16
+
+    public init(host: String, port: UInt16 = 53) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses "192.0.2.1", "192.0.2.1:53", "::1", "[::1]:5353". Returns nil for anything else.
+    public init?(parsing text: String) {
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            let host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            var port: UInt16 = 53
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":"), let parsed = UInt16(rest.dropFirst()) else { return nil }
+                port = parsed
+            }
+            self.init(host: host, port: port)
+        } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
+            guard let port = UInt16(text[text.index(after: colon)...]) else { return nil }
+            self.init(host: String(text[..<colon]), port: port)
+        } else {
+            self.init(host: text, port: 53)
+        }
+        guard SocketAddressBytes(host: host, port: port) != nil else { return nil }
+    }
+
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// Everything the upstream layer needs from `[upstream]`, `[[upstream.provider]]` and `[[route]]`.
+public struct UpstreamConfiguration: Sendable, Equatable {
+    /// How a question picks its servers.
+    public enum Policy: String, Sendable {
+        /// Providers in config order, servers in order, skipping servers that are down.
+        case failover
+        /// Lowest smoothed RTT among servers that are up, exploring another now and then.
+        case fastest
+        /// The first up server of every eligible provider at once; first good answer wins.
+        case race
+    }
+
+    /// A named group of servers run by one operator.
+    public struct Provider: Sendable, Equatable {
+        public var name: String
+        public var servers: [UpstreamServerAddress]
+        public init(name: String, servers: [UpstreamServerAddress]) {
+            self.name = name
+            self.servers = servers
+        }
+    }
+
+    /// Conditional forwarding: names at or under `domains` go only to `providers`.
+    public struct Route: Sendable, Equatable {
+        public var domains: [DNSName]
+        public var providers: [String]
+        public init(domains: [DNSName], providers: [String]) {
+            self.domains = domains
+            self.providers = providers
+        }
+    }
+
+    public var policy: Policy
+    /// One attempt at one server (c-ares' own timeout).
+    public var timeoutMs: Int
+    /// Still unanswered after this long: also ask the next provider. 0 disables.
+    public var hedgeAfterMs: Int
+    /// Consecutive failures that mark a server down.
+    public var failureThreshold: Int
+    /// How often a down server is probed.
+    public var probeIntervalSeconds: Int
+    public var providers: [Provider]
+    public var routes: [Route]
+    /// Randomise the case of forwarded names (DNS 0x20) and require it echoed.
+    public var randomizeCase: Bool
+    /// Replace a server's c-ares channel (and so its source port) after this many queries.
+    public var rotateAfterQueries: Int
+
+    public init(
+        policy: Policy = .failover, timeoutMs: Int = 1000, hedgeAfterMs: Int = 250, failureThreshold: Int = 3,
+        probeIntervalSeconds: Int = 5, providers: [Provider], routes: [Route] = [],
+        randomizeCase: Bool = true, rotateAfterQueries: Int = 100
+    ) {
+        self.policy = policy
+        self.timeoutMs = timeoutMs
+        self.hedgeAfterMs = hedgeAfterMs
+        self.failureThreshold = failureThreshold
+        self.probeIntervalSeconds = probeIntervalSeconds
+        self.providers = providers
+        self.routes = routes
+        self.randomizeCase = randomizeCase
+        self.rotateAfterQueries = rotateAfterQueries
+    }
+}

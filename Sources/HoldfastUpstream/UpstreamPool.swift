@@ -1,0 +1,69 @@
+import DNSWire
+import Logging
+
+/// The upstream layer's front door: owns the c-ares loop thread, one channel per server,
+/// server health and RTT, and answers questions by policy (failover, fastest, race) with
+/// hedging, routes, 0x20 and source-port rotation.
+public final class UpstreamPool: Sendable {
+    private let loop: CAresEventLoop
+    private let engine: UpstreamEngine
+    private let board: StatusBoard
+
+    public init(configuration: UpstreamConfiguration, logger: Logger, observer: (any UpstreamObserver)?) throws {
+        for provider in configuration.providers {
+            for server in provider.servers where SocketAddressBytes(host: server.host, port: server.port) == nil {
+                throw UpstreamConfigurationError(description: "provider \(provider.name): \(server.host) is not an IP address")
+            }
+        }
+        let loop = try CAresEventLoop()
+        let board = StatusBoard(routes: RouteTable(configuration))
+        let engine = UpstreamEngine(configuration: configuration, loop: loop, logger: logger, observer: observer, board: board)
+        board.publish(engine.currentStatus(), routes: engine.routes)
+        self.loop = loop
+        self.board = board
+        self.engine = engine
+    }
+
+    deinit {
+        shutdown()
+    }
+
+    /// Answers one question upstream. Returns `.allDown` at once when every eligible server is
+    /// known to be down; `onAllDown` fires (once, on the c-ares thread) if that becomes true
+    /// while this question waits — the question keeps going.
+    public func resolve(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)? = nil) async -> UpstreamResult {
+        if board.isKnownDown(for: question.name) { return .allDown }
+        let engine = self.engine
+        return await withCheckedContinuation { continuation in
+            let accepted = loop.execute {
+                engine.start(question, dnssecOK: dnssecOK, onAllDown: onAllDown, continuation: continuation)
+            }
+            if !accepted { continuation.resume(returning: .failed(.cancelled)) }
+        }
+    }
+
+    /// Cheap: true when every eligible server for `name` is down.
+    public func isKnownDown(for name: DNSName) -> Bool { board.isKnownDown(for: name) }
+
+    /// Providers → servers: address, state, smoothed RTT, failures, last error, counters.
+    public func status() -> [ProviderStatus] { board.providers }
+
+    /// SIGHUP reload: servers that remain keep their health; questions in flight finish.
+    public func reconfigure(_ configuration: UpstreamConfiguration) {
+        let engine = self.engine
+        loop.execute { engine.reconfigure(configuration) }
+    }
+
+    /// Stops the loop thread: fails waiting questions, cancels and destroys every channel.
+    /// Idempotent; call from outside the c-ares thread.
+    public func shutdown() {
+        let engine = self.engine
+        let loop = self.loop
+        loop.shutdown { engine.shutdown(channels: loop.registeredChannels) }
+    }
+}
+
+/// A configuration the pool cannot use (e.g. a server that is not an IP address).
+public struct UpstreamConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}

@@ -1,0 +1,124 @@
+import DNSWire
+
+/// Everything the pool knows about one server. Loop-thread only (see `UpstreamEngine`).
+final class ServerState {
+    let provider: String
+    let address: UpstreamServerAddress
+    let label: String
+    var health: ServerHealth
+    var rtt: SmoothedRTT
+    /// The channel new queries go to; replaced every `rotateAfterQueries` sends.
+    var channel: CAresChannel?
+    var caseMismatches = 0
+    var caseRandomization = true
+    /// The last question sent here: what a probe re-sends.
+    var lastQuestion: (question: DNSQuestion, dnssecOK: Bool)?
+    var queries: UInt64 = 0
+    var failures: UInt64 = 0
+    var probeTimer: TimerHeap.ID?
+    var probeInFlight = false
+    /// Dropped by a reload: finishes what is in flight, takes nothing new.
+    var removed = false
+
+    init(provider: String, address: UpstreamServerAddress, configuration: UpstreamConfiguration) {
+        self.provider = provider
+        self.address = address
+        self.label = address.description
+        self.health = ServerHealth(
+            failureThreshold: configuration.failureThreshold,
+            probeInterval: .seconds(max(1, configuration.probeIntervalSeconds)))
+        self.rtt = SmoothedRTT(ceilingMs: Double(max(1, configuration.timeoutMs)))
+    }
+
+    var isUsable: Bool { health.isUp && !removed }
+
+    var status: ServerStatus {
+        ServerStatus(
+            address: label, isUp: health.isUp, smoothedRTTMs: rtt.smoothed, retransmitTimeoutMs: rtt.rtoMs,
+            consecutiveFailures: health.consecutiveFailures, lastError: health.lastError?.description,
+            queries: queries, failures: failures, caseRandomization: caseRandomization)
+    }
+}
+
+/// One client question being answered: its candidate servers and outstanding attempts.
+final class QuestionState {
+    let question: DNSQuestion
+    let dnssecOK: Bool
+    var continuation: CheckedContinuation<UpstreamResult, Never>?
+    /// Usable servers at the start, in the order the policy tries them.
+    let candidates: [ServerState]
+    var sent: [Bool]
+    /// Every server of every eligible provider (for the "all down" check while waiting).
+    let eligible: [ServerState]
+    var outstanding = 0
+    var lastError: UpstreamError = .timeout
+    var hedgeTimer: TimerHeap.ID?
+    var onAllDown: (@Sendable () -> Void)?
+
+    init(question: DNSQuestion, dnssecOK: Bool, continuation: CheckedContinuation<UpstreamResult, Never>,
+         candidates: [ServerState], eligible: [ServerState], onAllDown: (@Sendable () -> Void)?) {
+        self.question = question
+        self.dnssecOK = dnssecOK
+        self.continuation = continuation
+        self.candidates = candidates
+        self.sent = Array(repeating: false, count: candidates.count)
+        self.eligible = eligible
+        self.onAllDown = onAllDown
+    }
+
+    var isFinished: Bool { continuation == nil }
+}
+
+/// One `ares_send` to one server, for a client question or a probe.
+final class Attempt {
+    let server: ServerState
+    /// Nil for a probe.
+    let question: QuestionState?
+    let queryID: UInt16
+    let sentQuestion: DNSQuestion
+    let usedCaseRandomization: Bool
+    let started: ContinuousClock.Instant
+    var rtoTimer: TimerHeap.ID?
+    /// The RTO passed: the failure was already counted and the question moved on.
+    var pastRTO = false
+
+    init(server: ServerState, question: QuestionState?, queryID: UInt16, sentQuestion: DNSQuestion,
+         usedCaseRandomization: Bool, started: ContinuousClock.Instant) {
+        self.server = server
+        self.question = question
+        self.queryID = queryID
+        self.sentQuestion = sentQuestion
+        self.usedCaseRandomization = usedCaseRandomization
+        self.started = started
+    }
+}
+
+/// How a reply checked out.
+enum ReplyVerdict: Equatable {
+    case answer
+    case failure(UpstreamError)
+    /// Valid except that the 0x20 case was not echoed.
+    case caseMismatch
+}
+
+extension Attempt {
+    /// Checks ID, QR, the question (name, type, class; exact case under 0x20) and the rcode.
+    func verdict(for reply: [UInt8]) -> ReplyVerdict {
+        guard let message = try? DNSMessage(parsing: reply) else { return .failure(.malformedReply) }
+        guard message.header.id == queryID, message.header.isResponse, message.questions.count == 1 else {
+            return .failure(.mismatchedReply)
+        }
+        let echoed = message.questions[0]
+        guard echoed.name == sentQuestion.name, echoed.type == sentQuestion.type,
+              echoed.qclass == sentQuestion.qclass else {
+            return .failure(.mismatchedReply)
+        }
+        if usedCaseRandomization && !echoed.name.hasIdenticalCase(to: sentQuestion.name) { return .caseMismatch }
+        switch message.rcode {
+        case .noError, .nxDomain: return .answer
+        case .serverFailure: return .failure(.serverFailure)
+        case .refused: return .failure(.refused)
+        default: return .failure(.unexpectedRCode(message.rcode))
+        }
+    }
+}

@@ -1,1 +1,0 @@
-print("holdfastd: not yet implemented")

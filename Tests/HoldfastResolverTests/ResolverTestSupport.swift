@@ -1,0 +1,139 @@
+import DNSWire
+import HoldfastCache
+import HoldfastResolver
+import HoldfastUpstream
+import Logging
+import Synchronization
+
+/// A clock the test moves by hand.
+final class ManualClock: MillisecondClock {
+    private let now = Atomic<UInt64>(1_000_000)
+    func nowMillis() -> UInt64 { now.load(ordering: .relaxed) }
+    func advance(seconds: UInt64) { now.wrappingAdd(seconds * 1000, ordering: .relaxed) }
+    func advance(millis: UInt64) { now.wrappingAdd(millis, ordering: .relaxed) }
+}
+
+/// An upstream whose answers a test scripts; counts the questions it was asked.
+final class ScriptedUpstream: UpstreamResolving {
+    enum Behaviour: Sendable {
+        case answer(rcode: DNSRCode, records: [DNSRecord], soa: DNSRecord?)
+        case fail
+        case allDown
+        /// Waits this long, then answers with the records.
+        case slow(milliseconds: Int, records: [DNSRecord])
+        /// Never answers until released.
+        case hang
+    }
+
+    private let state = Mutex<(behaviour: Behaviour, asked: Int, knownDown: Bool)>((.fail, 0, false))
+    private let hangs = Mutex<[CheckedContinuation<Void, Never>]>([])
+
+    func script(_ behaviour: Behaviour, knownDown: Bool = false) {
+        state.withLock {
+            $0.behaviour = behaviour
+            $0.knownDown = knownDown
+        }
+    }
+
+    var asked: Int { state.withLock { $0.asked } }
+
+    func releaseHangs() {
+        let waiting = hangs.withLock { list -> [CheckedContinuation<Void, Never>] in
+            defer { list.removeAll() }
+            return list
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+
+    func isKnownDown(for name: DNSName) -> Bool { state.withLock { $0.knownDown } }
+
+    func resolve(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?) async -> UpstreamResult {
+        let behaviour = state.withLock { state -> Behaviour in
+            state.asked += 1
+            return state.behaviour
+        }
+        switch behaviour {
+        case .answer(let rcode, let records, let soa):
+            return .answer(reply: Self.reply(question, rcode: rcode, records: records, soa: soa), provider: "scripted", server: "127.0.0.1:53")
+        case .fail:
+            return .failed(.timeout)
+        case .allDown:
+            return .allDown
+        case .slow(let milliseconds, let records):
+            try? await Task.sleep(for: .milliseconds(milliseconds))
+            return .answer(reply: Self.reply(question, rcode: .noError, records: records, soa: nil), provider: "scripted", server: "127.0.0.1:53")
+        case .hang:
+            await withCheckedContinuation { continuation in hangs.withLock { $0.append(continuation) } }
+            return .failed(.timeout)
+        }
+    }
+
+    static func reply(_ question: DNSQuestion, rcode: DNSRCode, records: [DNSRecord], soa: DNSRecord?) -> [UInt8] {
+        var header = DNSHeader(id: 7)
+        header.isResponse = true
+        header.recursionDesired = true
+        header.recursionAvailable = true
+        var message = DNSMessage(header: header, questions: [question], answers: records, authorities: soa.map { [$0] } ?? [])
+        message.rcode = rcode
+        return message.serialize()
+    }
+}
+
+/// A resolver wired to a real cache, a scripted upstream and a manual clock.
+struct Harness {
+    let clock = ManualClock()
+    let upstream = ScriptedUpstream()
+    let cache: DNSCache
+    let resolver: QueryResolver
+
+    init(staleEnabled: Bool = true, clientTimeoutMs: Int = 1800, lastKnownGood: [String] = [], local: [DNSRecord] = []) {
+        cache = DNSCache(configuration: CacheConfiguration(
+            maxEntries: 1000, minTTLSeconds: 0, maxTTLSeconds: 86_400, negativeMaxTTLSeconds: 3600, prefetch: true,
+            staleEnabled: staleEnabled, staleMaxAgeSeconds: 86_400))
+        resolver = QueryResolver(
+            configuration: ResolverConfiguration(
+                staleEnabled: staleEnabled, staleAnswerTTLSeconds: 30, staleMaxAgeSeconds: 86_400, clientTimeoutMs: clientTimeoutMs,
+                prefetch: true, lastKnownGood: LastKnownGoodPatterns(lastKnownGood), localZone: LocalZone(records: local)),
+            cache: cache, upstream: upstream, clock: clock, logger: Logger(label: "test"))
+    }
+
+    /// Sends a query through the synchronous path, then the asynchronous one if needed.
+    func ask(_ name: String, _ type: DNSType = .a, id: UInt16 = 0x1234, edns: Bool = true, transport: Transport = .udp) async throws -> DNSMessage {
+        let bytes = DNSMessage.makeQuery(id: id, question: DNSQuestion(name: try DNSName(name), type: type), udpPayloadSize: edns ? 1232 : nil)
+        return try await send(bytes, transport: transport)
+    }
+
+    func send(_ bytes: [UInt8], transport: Transport = .udp) async throws -> DNSMessage {
+        guard let answer = try await sendRaw(bytes, transport: transport) else { throw HarnessError.dropped }
+        return try DNSMessage(parsing: answer)
+    }
+
+    func sendRaw(_ bytes: [UInt8], transport: Transport = .udp) async throws -> [UInt8]? {
+        let disposition = bytes.withUnsafeBytes { resolver.handle($0, transport: transport, client: ClientEndpoint()) }
+        switch disposition {
+        case .drop: return nil
+        case .raw(let answer): return answer
+        case .answer(let query, let reply): return reply.bytes(for: query)
+        case .resolve(let query): return await resolver.resolve(query).bytes(for: query)
+        }
+    }
+
+    /// True when the synchronous path answers without upstream work.
+    func answersSynchronously(_ name: String, _ type: DNSType = .a) throws -> Bool {
+        let bytes = DNSMessage.makeQuery(id: 1, question: DNSQuestion(name: try DNSName(name), type: type))
+        if case .answer = bytes.withUnsafeBytes({ resolver.handle($0, transport: .udp, client: ClientEndpoint()) }) { return true }
+        return false
+    }
+}
+
+enum HarnessError: Error { case dropped }
+
+func aRecord(_ name: String, _ address: [UInt8], ttl: UInt32 = 300) throws -> DNSRecord {
+    DNSRecord(name: try DNSName(name), type: .a, ttl: ttl, data: .a(address))
+}
+
+func soaRecord(_ zone: String, ttl: UInt32 = 3600, minimum: UInt32 = 60) throws -> DNSRecord {
+    DNSRecord(name: try DNSName(zone), type: .soa, ttl: ttl, data: .soa(SOAData(
+        mname: try DNSName("ns.\(zone)"), rname: try DNSName("hostmaster.\(zone)"), serial: 1, refresh: 3600, retry: 600,
+        expire: 86_400, minimum: minimum)))
+}

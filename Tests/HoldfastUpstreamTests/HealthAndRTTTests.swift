@@ -1,0 +1,117 @@
+import Testing
+@testable import HoldfastUpstream
+
+@Suite struct SmoothedRTTTests {
+    @Test func unmeasuredServerStartsConservative() {
+        let rtt = SmoothedRTT(ceilingMs: 1000)
+        #expect(rtt.rtoMs == 376)
+        #expect(rtt.smoothed == nil)
+    }
+
+    @Test func fastServerClampsToFloorAndSlowToCeiling() {
+        var fast = SmoothedRTT(ceilingMs: 1000)
+        var slow = SmoothedRTT(ceilingMs: 300)
+        for _ in 0..<20 {
+            fast.update(sampleMs: 1)
+            slow.update(sampleMs: 400)
+        }
+        #expect(fast.rtoMs == 50)
+        #expect(slow.rtoMs == 300)
+        #expect(abs((fast.smoothed ?? 0) - 1) < 0.01)
+    }
+
+    @Test func convergesTowardsNewLatencyAndFollowsJitter() {
+        var rtt = SmoothedRTT(ceilingMs: 5000)
+        for _ in 0..<50 { rtt.update(sampleMs: 100) }
+        #expect(abs(rtt.srttMs - 100) < 1)
+        rtt.update(sampleMs: 300)
+        #expect(rtt.srttMs == 125)  // one eighth of the jump
+        #expect(rtt.rtoMs > 125 + 4 * 40)
+    }
+
+    @Test func timeoutDoublesUntilCeiling() {
+        var rtt = SmoothedRTT(ceilingMs: 1000)
+        rtt.timedOut()
+        #expect(rtt.rtoMs == 752)
+        rtt.timedOut()
+        #expect(rtt.rtoMs == 1000)
+    }
+}
+
+@Suite struct ServerHealthTests {
+    let start = ContinuousClock.now
+
+    @Test(arguments: [1, 3, 5])
+    func thresholdConsecutiveFailuresMarkDown(threshold: Int) {
+        var health = ServerHealth(failureThreshold: threshold, probeInterval: .seconds(5))
+        for index in 1..<threshold {
+            #expect(health.recordFailure(.timeout, now: start + .seconds(index)) == .none)
+        }
+        #expect(health.recordFailure(.serverFailure, now: start + .seconds(10)) == .markedDown)
+        #expect(!health.isUp)
+        #expect(health.lastError == .serverFailure)
+        #expect(health.recordFailure(.timeout, now: start + .seconds(11)) == .none)
+    }
+
+    @Test func successInBetweenResetsTheCount() {
+        var health = ServerHealth(failureThreshold: 3, probeInterval: .seconds(5))
+        _ = health.recordFailure(.timeout, now: start)
+        _ = health.recordFailure(.timeout, now: start)
+        #expect(health.recordSuccess(now: start) == .none)
+        #expect(health.consecutiveFailures == 0)
+        _ = health.recordFailure(.timeout, now: start)
+        #expect(health.isUp)
+    }
+
+    @Test func downServerIsProbedEveryIntervalAndComesBackOnSuccess() {
+        var health = ServerHealth(failureThreshold: 1, probeInterval: .seconds(5))
+        #expect(!health.isProbeDue(now: start + .seconds(100)))  // up: never probed
+        _ = health.recordFailure(.refused, now: start)
+        #expect(!health.isProbeDue(now: start + .seconds(4)))
+        #expect(health.isProbeDue(now: start + .seconds(5)))
+        health.probeSent(now: start + .seconds(5))
+        #expect(!health.isProbeDue(now: start + .seconds(9)))
+        #expect(health.isProbeDue(now: start + .seconds(10)))
+        #expect(health.recordSuccess(now: start + .seconds(10)) == .markedUp)
+        #expect(health.isUp)
+        #expect(health.nextProbeAt == nil)
+    }
+}
+
+@Suite struct RouteTableTests {
+    @Test(arguments: [
+        ("www.example.org", ["public"]),
+        ("corp.example", ["corp"]),
+        ("a.B.Corp.Example", ["corp"]),
+        ("x.lab.corp.example", ["lab", "corp"]),
+        ("notcorp.example", ["public"]),
+    ])
+    func longestSuffixWinsAndRoutedProvidersServeOnlyTheirRoutes(name: String, expected: [String]) throws {
+        let configuration = UpstreamConfiguration(
+            providers: ["public", "corp", "lab"].map { .init(name: $0, servers: [UpstreamServerAddress(host: "127.0.0.1")]) },
+            routes: [
+                .init(domains: [try .init("corp.example")], providers: ["corp"]),
+                .init(domains: [try .init("lab.corp.example")], providers: ["lab", "corp"]),
+            ])
+        let table = RouteTable(configuration)
+        let names = table.providers(for: try .init(name)).map { configuration.providers[$0].name }
+        #expect(names == expected)
+    }
+}
+
+@Suite struct ServerAddressTests {
+    @Test(arguments: [
+        ("127.0.0.1:5353", "127.0.0.1", 5353), ("127.0.0.1", "127.0.0.1", 53),
+        ("[::1]:5300", "::1", 5300), ("::1", "::1", 53),
+    ])
+    func parses(text: String, host: String, port: Int) {
+        let address = UpstreamServerAddress(parsing: text)
+        #expect(address?.host == host)
+        #expect(address?.port == UInt16(port))
+    }
+
+    @Test(arguments: ["dns.example", "127.0.0.1:x", "[::1", "300.1.1.1"])
+    func rejects(text: String) {
+        #expect(UpstreamServerAddress(parsing: text) == nil)
+    }
+}
