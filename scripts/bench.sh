@@ -379,7 +379,7 @@ wl_memory() { # once per server: RSS after caching MEM_NAMES names
   [ "$s" = holdfast ] && export HOLDFAST_PERSIST="$WORK/holdfast-cache.bin"
   if ! start_server "$s" "$entries"; then unset HOLDFAST_PERSIST; return 1; fi
   out="$LOGS/$s-memory.txt"
-  dnsperf_run "$port" "$out" -d "$DATA/memory.txt" -n 1 -c 8 -q 512 -t 5
+  dnsperf_run "$port" "$out" -d "$DATA/memory.txt" -n 1 -c 1 -q 100 -t 5
   sleep 1
   after=$(rss_of "${PID[$s]}")
   local ready_json='{}'
