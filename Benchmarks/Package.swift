@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -23,6 +24,10 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DNSWire", package: holdfast),
+                .product(name: "HoldfastCache", package: holdfast),
+                .product(name: "HoldfastUpstream", package: holdfast),
+                .product(name: "HoldfastResolver", package: holdfast),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/HoldfastBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

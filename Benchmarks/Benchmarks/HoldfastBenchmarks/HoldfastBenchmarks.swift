@@ -9,6 +9,7 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 1_000_000
     )
     registerWireBenchmarks()
+    registerCacheHitBenchmarks()
 }
 
 /// `www.example.com. IN A` with an EDNS OPT (1232 bytes), as stub resolvers send it.
