@@ -367,6 +367,7 @@ def cmd_report(args):
         "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"),
         "cores": os.cpu_count(),
         "kernel": os.uname().release,
+        "load_at_end": open("/proc/loadavg").read().split()[:3],
         "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
     }
     out = {"machine": machine, "settings": json.loads(args.settings) if args.settings else {},
@@ -375,7 +376,8 @@ def cmd_report(args):
         json.dump(out, f, indent=2)
 
     lines = []
-    lines.append(f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['mem_gib']} GiB, Linux {machine['kernel']}")
+    lines.append(f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['mem_gib']} GiB, Linux {machine['kernel']}, "
+                 f"load average at the end {' '.join(machine['load_at_end'])}")
     lines.append("Medians of the runs per cell; (×N) = Holdfast / peer on that metric.")
     lines.append("")
     header = ["workload", "metric"] + servers
@@ -394,7 +396,7 @@ def cmd_report(args):
                 cell = fmt.format(value)
                 ratio = ratios.get(workload, {}).get(server, {}).get(key)
                 if ratio is not None:
-                    cell += f" (×{ratio:.2f})"
+                    cell += f" (×{ratio:.2f})" if ratio >= 0.1 else f" (×{ratio:.1e})"
                 row.append(cell)
             table.append(row)
     widths = [max(len(str(r[i])) for r in [header] + table) for i in range(len(header))]
