@@ -1,0 +1,484 @@
+#!/usr/bin/env bash
+# `make bench`: Holdfast side by side with Unbound, dnsmasq and dnsdist (and nsd answering
+# directly, the floor), all forwarding to one nsd on loopback, in the same run.
+#
+# Method (issue 7): each server under test runs ONE worker thread pinned to core 0
+# (taskset -c 0); dnsperf and the upstream nsd run on core 1. Everything is on loopback, in a
+# private network namespace when run as root (unshare --net), to servers this script starts.
+# Workloads: cache hits (10k warmed names, full rate), misses (200k names once), hit latency
+# at 20k qps (avg, p99), memory (RSS after caching 1M names; Holdfast also: start to READY
+# with them persisted), outage (1k warmed short-TTL names after expiry, upstream stopped and
+# then silently dropping: fraction answered, p50/p99). Each figure REPS times, medians.
+#
+# Environment:
+#   BENCH_SHORT=1        smoke run (~2 minutes): short durations, fewer names, one rep
+#   BENCH_REPS=N         repetitions per figure (default 3; 1 with BENCH_SHORT)
+#   BENCH_SERVERS="..."  subset of: nsd holdfast unbound dnsmasq dnsdist
+#   BENCH_WORKLOADS="..." subset of: hits latency misses memory outage
+#   BENCH_OUT=DIR        output directory (default bench-out/): results.json, table.txt, logs
+#   BENCH_SKIP_BUILD=1   use the existing release build of holdfastd
+#   HOLDFASTD=PATH       use this holdfastd binary
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLS="$ROOT/scripts/bench-tools.py"
+OUT=${BENCH_OUT:-$ROOT/bench-out}
+SHORT=${BENCH_SHORT:-0}
+SERVERS=${BENCH_SERVERS:-"nsd holdfast unbound dnsmasq dnsdist"}
+WORKLOADS=${BENCH_WORKLOADS:-"hits latency misses memory outage"}
+
+if [ "$SHORT" = 1 ]; then
+  REPS=${BENCH_REPS:-1}; HIT_SECONDS=3; LAT_SECONDS=2; MISS_NAMES=20000; MEM_NAMES=50000; OUTAGE_NAMES=300
+else
+  REPS=${BENCH_REPS:-3}; HIT_SECONDS=20; LAT_SECONDS=5; MISS_NAMES=200000; MEM_NAMES=1000000; OUTAGE_NAMES=1000
+fi
+HIT_NAMES=10000
+ZONE_MISS_NAMES=200000
+LAT_QPS=20000
+OUTAGE_TTL=1          # seconds; the outage names expire this fast
+OUTAGE_RATE=200       # qps of each paced outage client
+OUTAGE_TAIL=3         # seconds the client waits after its last query
+STALE_TIMEOUT_MS=1800 # serve-stale client timeout for every server that has one
+
+PORT_NSD=15300; PORT_NSD_DIRECT=15310
+declare -A PORT=([holdfast]=15301 [unbound]=15302 [dnsmasq]=15303 [dnsdist]=15304 [nsd]=$PORT_NSD_DIRECT)
+
+log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# ---------------------------------------------------------------------------------------
+# Outer phase: packages, build, data; then re-run inside a private network namespace.
+
+install_packages() {
+  local packages=(dnsperf nsd unbound dnsmasq-base dnsdist python3 util-linux iproute2) missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}"; exit 1
+  fi
+  # Packaged daemons must not start during the install: policy-rc.d says no.
+  local policy=/usr/sbin/policy-rc.d created=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created=1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}" || { [ $created = 1 ] && rm -f "$policy"; exit 1; }
+  [ $created = 1 ] && rm -f "$policy"
+  # Installing unbound/dnsdist may enable their units; they were not started (policy-rc.d).
+  return 0
+}
+
+build_holdfast() {
+  if [ -n "${HOLDFASTD:-}" ]; then return 0; fi
+  local bin
+  if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+    log "building holdfastd (release)"
+    if ! (cd "$ROOT" && swift build -c release --product holdfastd >"$OUT/logs/build.log" 2>&1); then
+      log "holdfastd release build failed (see $OUT/logs/build.log)"
+    fi
+  fi
+  bin=$(cd "$ROOT" && swift build -c release --show-bin-path 2>/dev/null || true)
+  HOLDFASTD="$bin/holdfastd"
+}
+
+make_data() {
+  local d="$OUT/data"
+  mkdir -p "$d"
+  if [ ! -s "$d/bench.zone" ] || [ "$(cat "$d/.version" 2>/dev/null)" != "1:$OUTAGE_TTL" ]; then
+    log "generating zone (${ZONE_MISS_NAMES} miss names, ${HIT_NAMES} hit names, wildcard)"
+    python3 "$TOOLS" zone --out "$d/bench.zone" --hits "$HIT_NAMES" --misses "$ZONE_MISS_NAMES" \
+      --outage 1000 --outage-ttl "$OUTAGE_TTL"
+    echo "1:$OUTAGE_TTL" > "$d/.version"
+  fi
+  python3 "$TOOLS" queries --out "$d/hits.txt" --prefix h --suffix hit.bench --count "$HIT_NAMES"
+  python3 "$TOOLS" queries --out "$d/misses.txt" --prefix m --suffix miss.bench --count "$MISS_NAMES"
+  python3 "$TOOLS" queries --out "$d/memory.txt" --prefix x --suffix mem.bench --count "$MEM_NAMES"
+  python3 "$TOOLS" queries --out "$d/outage.txt" --prefix o --suffix out.bench --count "$OUTAGE_NAMES"
+}
+
+if [ "${BENCH_INNER:-0}" != 1 ]; then
+  mkdir -p "$OUT/logs"
+  install_packages
+  build_holdfast
+  make_data
+  export HOLDFASTD OUT REPS
+  if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
+    log "running in a private network namespace (loopback only)"
+    exec unshare --net -- env BENCH_INNER=1 BENCH_NETNS=1 "$0" "$@"
+  fi
+  log "not root: running on the host loopback (ports ${PORT_NSD}-${PORT_NSD_DIRECT})"
+  exec env BENCH_INNER=1 "$0" "$@"
+fi
+
+# ---------------------------------------------------------------------------------------
+# Inner phase.
+
+[ "${BENCH_NETNS:-0}" = 1 ] && ip link set lo up
+DATA="$OUT/data"
+LOGS="$OUT/logs"
+RAW="$OUT/raw.jsonl"
+WORK=$(mktemp -d /tmp/holdfast-bench.XXXXXX)
+: > "$RAW"
+STARTED=$(date +%s)
+
+if [ "$(nproc)" -ge 2 ]; then PIN_SERVER=(taskset -c 0); PIN_LOAD=(taskset -c 1)
+else PIN_SERVER=(); PIN_LOAD=(); log "fewer than 2 cores: not pinning"; fi
+
+declare -A PID=()   # server -> pid (process group leader)
+UPSTREAM_PID=""
+
+kill_group() { # pid [signal]: signal the group, wait up to 30 s, then SIGKILL
+  local pid=$1 sig=${2:-TERM} i
+  [ -n "$pid" ] || return 0
+  kill -CONT -- "-$pid" 2>/dev/null || true
+  kill "-$sig" -- "-$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 300; i++)); do
+    kill -0 -- "-$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local s
+  for s in "${!PID[@]}"; do kill_group "${PID[$s]}"; done
+  kill_group "$UPSTREAM_PID"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+probe() { python3 "$TOOLS" probe --port "$1" --name ns.bench. --timeout "${2:-10}"; }
+
+# --- the authoritative ------------------------------------------------------------------
+
+nsd_conf() { # dir port
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  cat > "$dir/nsd.conf" <<EOF
+server:
+  ip-address: 127.0.0.1@$port
+  port: $port
+  username: ""
+  chroot: ""
+  database: ""
+  server-count: 1
+  rrl-ratelimit: 0
+  rrl-whitelist-ratelimit: 0
+  verbosity: 0
+  hide-version: yes
+  zonesdir: "$dir"
+  zonelistfile: "$dir/zone.list"
+  xfrdfile: "$dir/xfrd.state"
+  xfrdir: "$dir"
+  pidfile: "$dir/nsd.pid"
+  logfile: "$dir/nsd.log"
+remote-control:
+  control-enable: no
+zone:
+  name: "bench."
+  zonefile: "$DATA/bench.zone"
+EOF
+}
+
+start_upstream() {
+  nsd_conf "$WORK/upstream" "$PORT_NSD"
+  setsid "${PIN_LOAD[@]}" nsd -d -c "$WORK/upstream/nsd.conf" >>"$LOGS/nsd-upstream.log" 2>&1 &
+  UPSTREAM_PID=$!
+  probe "$PORT_NSD" 30 || { log "upstream nsd did not start (see $LOGS/nsd-upstream.log)"; exit 1; }
+}
+stop_upstream() { kill_group "$UPSTREAM_PID"; UPSTREAM_PID=""; }
+
+# --- servers under test -----------------------------------------------------------------
+
+write_config() { # server dir cache_entries
+  local s=$1 dir=$2 entries=$3 port=${PORT[$1]}
+  mkdir -p "$dir"
+  case $s in
+    holdfast)
+      cat > "$dir/holdfast.toml" <<EOF
+[server]
+listen = ["127.0.0.1:$port"]
+allow = ["127.0.0.0/8"]
+threads = 1
+
+[upstream]
+policy = "failover"
+timeout_ms = 1000
+hedge_after_ms = 0
+failure_threshold = 3
+probe_interval_s = 5
+
+[[upstream.provider]]
+name = "nsd"
+servers = ["127.0.0.1:$PORT_NSD"]
+
+[cache]
+max_entries = $entries
+min_ttl_s = 0
+max_ttl_s = 86400
+negative_max_ttl_s = 3600
+prefetch = false
+persist_path = "${HOLDFAST_PERSIST:-}"
+persist_interval_s = 86400
+
+[cache.stale]
+enabled = true
+answer_ttl_s = 30
+max_age_s = 86400
+client_timeout_ms = $STALE_TIMEOUT_MS
+
+[control]
+socket = "$dir/control.sock"
+metrics_listen = ""
+EOF
+      ;;
+    unbound)
+      # Cache sizes: room for `entries` names (about 1 KiB of message + rrset cache each).
+      local mb=$(( entries / 1000 + 16 ))
+      cat > "$dir/unbound.conf" <<EOF
+server:
+  interface: 127.0.0.1@$port
+  port: $port
+  num-threads: 1
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "$dir"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  verbosity: 0
+  do-ip6: no
+  do-not-query-localhost: no
+  module-config: "iterator"
+  access-control: 127.0.0.0/8 allow
+  num-queries-per-thread: 4096
+  outgoing-range: 8192
+  msg-cache-size: ${mb}m
+  rrset-cache-size: $(( mb * 2 ))m
+  prefetch: no
+  serve-expired: yes
+  serve-expired-ttl: 86400
+  serve-expired-client-timeout: $STALE_TIMEOUT_MS
+remote-control:
+  control-enable: no
+forward-zone:
+  name: "."
+  forward-addr: 127.0.0.1@$PORT_NSD
+EOF
+      ;;
+    dnsdist)
+      cat > "$dir/dnsdist.conf" <<EOF
+setSecurityPollSuffix("")
+setLocal("127.0.0.1:$port")
+newServer({address="127.0.0.1:$PORT_NSD", checkName="bench.", checkType="SOA", checkInterval=1, maxCheckFailures=1})
+pc = newPacketCache($entries, {maxTTL=86400, minTTL=0, staleTTL=30, numberOfShards=1})
+getPool(""):setCache(pc)
+setStaleCacheEntriesTTL(86400)
+EOF
+      ;;
+  esac
+}
+
+start_server() { # server cache_entries -> PID[server]; returns 1 if it does not answer
+  local s=$1 entries=$2 dir="$WORK/$1" port=${PORT[$1]}
+  rm -rf "$dir"; mkdir -p "$dir"
+  write_config "$s" "$dir" "$entries"
+  case $s in
+    nsd)
+      nsd_conf "$dir" "$port"
+      setsid "${PIN_SERVER[@]}" nsd -d -c "$dir/nsd.conf" >>"$LOGS/nsd.log" 2>&1 & ;;
+    holdfast)
+      setsid "${PIN_SERVER[@]}" "$HOLDFASTD" --config "$dir/holdfast.toml" --log-level warning >>"$LOGS/holdfast.log" 2>&1 & ;;
+    unbound)
+      setsid "${PIN_SERVER[@]}" unbound -d -c "$dir/unbound.conf" >>"$LOGS/unbound.log" 2>&1 & ;;
+    dnsmasq)
+      local stale=()
+      dnsmasq --help 2>/dev/null | grep -q use-stale-cache && stale=(--use-stale-cache=86400)
+      setsid "${PIN_SERVER[@]}" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts \
+        --server="127.0.0.1#$PORT_NSD" --listen-address=127.0.0.1 --bind-interfaces --port="$port" \
+        --cache-size="$entries" --dns-forward-max=4096 --pid-file= --user=root "${stale[@]}" \
+        --log-facility=- >>"$LOGS/dnsmasq.log" 2>&1 & ;;
+    dnsdist)
+      setsid "${PIN_SERVER[@]}" dnsdist --supervised --disable-syslog -C "$dir/dnsdist.conf" >>"$LOGS/dnsdist.log" 2>&1 & ;;
+  esac
+  PID[$s]=$!
+  if ! probe "$port" 20; then
+    log "$s did not answer on 127.0.0.1:$port (see $LOGS/$s.log)"
+    stop_server "$s"; return 1
+  fi
+  return 0
+}
+
+stop_server() { kill_group "${PID[$1]:-}"; unset "PID[$1]"; }
+
+cpu_of() { python3 "$TOOLS" cpu "$1"; }
+minus() { python3 -c 'import sys; print(float(sys.argv[1]) - float(sys.argv[2]))' "$1" "$2"; }
+rss_of() { python3 "$TOOLS" rss "$1"; }
+
+record() { # server workload rep json
+  python3 - "$1" "$2" "$3" "$4" >> "$RAW" <<'EOF'
+import json, sys
+print(json.dumps({"server": sys.argv[1], "workload": sys.argv[2], "rep": int(sys.argv[3]), "metrics": json.loads(sys.argv[4])}))
+EOF
+}
+
+udp_rcvbuf_errors() { awk '/^Udp:/ { if (++n == 2) print $6 }' /proc/net/snmp; }
+
+dnsperf_run() { # port outfile dnsperf-args...  (appends the kernel's UDP receive-buffer drops)
+  local port=$1 outfile=$2 drops; shift 2
+  drops=$(udp_rcvbuf_errors)
+  "${PIN_LOAD[@]}" dnsperf -s 127.0.0.1 -p "$port" "$@" > "$outfile" 2>&1 || true
+  echo "UDP receive buffer drops: $(( $(udp_rcvbuf_errors) - drops ))" >> "$outfile"
+}
+
+warm() { # port file
+  dnsperf_run "$1" "$WORK/warm.out" -d "$2" -n 1 -q 100 -t 1
+}
+
+# --- workloads --------------------------------------------------------------------------
+
+wl_hits_latency() { # server rep  (hits then latency, on one warmed instance)
+  local s=$1 rep=$2 port=${PORT[$1]} before after out
+  start_server "$s" 100000 || return 1
+  warm "$port" "$DATA/hits.txt"
+  if [[ " $WORKLOADS " == *" hits "* ]]; then
+    out="$LOGS/$s-hits-$rep.txt"
+    before=$(cpu_of "${PID[$s]}")
+    dnsperf_run "$port" "$out" -d "$DATA/hits.txt" -l "$HIT_SECONDS" -c 8 -q 256 -t 1
+    after=$(cpu_of "${PID[$s]}")
+    record "$s" hits "$rep" "$(python3 "$TOOLS" dnsperf "$out" --cpu-s "$(minus "$after" "$before")")"
+  fi
+  if [[ " $WORKLOADS " == *" latency "* ]]; then
+    out="$LOGS/$s-latency-$rep.txt"
+    dnsperf_run "$port" "$out" -d "$DATA/hits.txt" -l "$LAT_SECONDS" -Q "$LAT_QPS" -c 8 -q 256 -t 1 -v
+    record "$s" latency "$rep" "$(python3 "$TOOLS" dnsperf "$out" --verbose-latency)"
+    # per-query lines are large: keep the summary only
+    grep -v '^> ' "$out" > "$out.tmp" && mv "$out.tmp" "$out"
+  fi
+  stop_server "$s"
+}
+
+wl_misses() {
+  local s=$1 rep=$2 port=${PORT[$1]} before after out="$LOGS/$1-misses-$2.txt"
+  start_server "$s" 400000 || return 1
+  before=$(cpu_of "${PID[$s]}")
+  dnsperf_run "$port" "$out" -d "$DATA/misses.txt" -n 1 -c 8 -q 512 -t 3
+  after=$(cpu_of "${PID[$s]}")
+  record "$s" misses "$rep" "$(python3 "$TOOLS" dnsperf "$out" --cpu-s "$(minus "$after" "$before")")"
+  stop_server "$s"
+}
+
+wl_memory() { # once per server: RSS after caching MEM_NAMES names
+  local s=$1 port=${PORT[$1]} entries=$(( MEM_NAMES + MEM_NAMES / 10 )) before after out
+  # Baseline: the same server, idle, with a 1,000-entry cache; so caches that allocate their
+  # whole size at start (dnsmasq, dnsdist) are charged for it.
+  start_server "$s" 1000 || return 1
+  before=$(rss_of "${PID[$s]}")
+  stop_server "$s"
+  [ "$s" = holdfast ] && export HOLDFAST_PERSIST="$WORK/holdfast-cache.bin"
+  if ! start_server "$s" "$entries"; then unset HOLDFAST_PERSIST; return 1; fi
+  out="$LOGS/$s-memory.txt"
+  dnsperf_run "$port" "$out" -d "$DATA/memory.txt" -n 1 -c 1 -q 100 -t 5
+  sleep 1
+  after=$(rss_of "${PID[$s]}")
+  local ready_json='{}'
+  if [ "$s" = holdfast ]; then
+    stop_server holdfast   # SIGTERM persists the cache
+    local size; size=$(stat -c %s "$HOLDFAST_PERSIST" 2>/dev/null || echo 0)
+    ready_json=$(python3 "$TOOLS" start-ready --notify-socket "$WORK/notify.sock" --pidfile "$WORK/holdfast.pid" \
+      --port "$port" --name ns.bench. --timeout 30 --log "$LOGS/holdfast.log" -- \
+      "${PIN_SERVER[@]}" "$HOLDFASTD" --config "$WORK/holdfast/holdfast.toml" --log-level warning || echo '{}')
+    PID[holdfast]=$(cat "$WORK/holdfast.pid")
+    ready_json=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1] or "{}"); d["persist_bytes"]=int(sys.argv[2]); print(json.dumps(d))' "$ready_json" "$size")
+    stop_server holdfast
+    unset HOLDFAST_PERSIST
+  else
+    stop_server "$s"
+  fi
+  record "$s" memory 1 "$(python3 - "$out" "$before" "$after" "$ready_json" "$s" "$TOOLS" <<'EOF'
+import json, sys, importlib.util
+spec = importlib.util.spec_from_file_location("t", sys.argv[6]); t = importlib.util.module_from_spec(spec); spec.loader.exec_module(t)
+perf = t.parse_dnsperf_text(open(sys.argv[1]).read())
+before, after = int(sys.argv[2]), int(sys.argv[3])
+ready = json.loads(sys.argv[4])
+names = perf.get("noerror") or 0
+out = {"rss_mib": after / 1024, "rss_idle_mib": before / 1024, "names_cached": names,
+       "bytes_per_name": (after - before) * 1024 / names if names else None, "fill_qps": perf.get("qps"),
+       "fill_lost": perf.get("lost")}
+if "ready_s" in ready:
+    out["ready_s"] = ready.get("ready_s"); out["via"] = ready.get("via"); out["persist_bytes"] = ready.get("persist_bytes")
+    out["first_answer_s"] = ready.get("first_answer_s")
+print(json.dumps(out))
+EOF
+)"
+}
+
+wl_outage() { # rep mode(stopped|silent): every caching server at once, one upstream outage
+  local rep=$1 mode=$2 s pids=() started=()
+  for s in "${caching[@]}"; do start_server "$s" 100000 && started+=("$s"); done
+  for s in "${started[@]}"; do warm "${PORT[$s]}" "$DATA/outage.txt"; done
+  sleep $(( OUTAGE_TTL + 1 )).5   # every warmed answer has expired
+  if [ "$mode" = stopped ]; then stop_upstream; else kill -STOP -- "-$UPSTREAM_PID"; fi
+  # One paced client per server, in parallel (200 qps each is light next to the servers).
+  for s in "${started[@]}"; do
+    "${PIN_LOAD[@]}" python3 "$TOOLS" paced --port "${PORT[$s]}" --file "$DATA/outage.txt" --rate "$OUTAGE_RATE" \
+      --tail "$OUTAGE_TAIL" > "$WORK/outage-$s.json" &
+    pids+=($!)
+  done
+  wait "${pids[@]}" || true
+  if [ "$mode" = stopped ]; then start_upstream; else kill -CONT -- "-$UPSTREAM_PID"; fi
+  for s in "${started[@]}"; do
+    record "$s" "outage_$mode" "$rep" "$(cat "$WORK/outage-$s.json")"
+    stop_server "$s"
+  done
+}
+
+# --- run --------------------------------------------------------------------------------
+
+log "output: $OUT; reps: $REPS; servers: $SERVERS; workloads: $WORKLOADS"
+start_upstream
+
+available=()
+for s in $SERVERS; do
+  if [ "$s" = holdfast ] && [ ! -x "${HOLDFASTD:-}" ]; then log "holdfast: not available (no binary)"; continue; fi
+  if start_server "$s" 1000; then available+=("$s"); stop_server "$s"
+  else log "$s: not available"; fi
+done
+caching=()
+for s in "${available[@]}"; do [ "$s" = nsd ] || caching+=("$s"); done
+
+has() { [[ " $WORKLOADS " == *" $1 "* ]]; }
+for ((rep = 1; rep <= REPS; rep++)); do
+  if has hits || has latency; then
+    for s in "${available[@]}"; do
+      # nsd answering directly is the floor, for reference: measured in the first rep only.
+      [ "$s" = nsd ] && [ "$rep" -gt 1 ] && continue
+      log "rep $rep: $s hits/latency"; wl_hits_latency "$s" "$rep" || true
+    done
+  fi
+  if has misses; then
+    for s in "${caching[@]}"; do log "rep $rep: $s misses"; wl_misses "$s" "$rep" || true; done
+  fi
+  if has outage; then
+    log "rep $rep: outage, upstream stopped (${caching[*]} at once)"; wl_outage "$rep" stopped || true
+    log "rep $rep: outage, upstream silently dropping (${caching[*]} at once)"; wl_outage "$rep" silent || true
+  fi
+done
+if has memory; then
+  for s in "${caching[@]}"; do log "$s memory ($MEM_NAMES names)"; wl_memory "$s" || true; done
+fi
+
+settings=$(python3 -c 'import json,sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
+  reps "$REPS" hit_seconds "$HIT_SECONDS" latency_seconds "$LAT_SECONDS" latency_qps "$LAT_QPS" \
+  miss_names "$MISS_NAMES" memory_names "$MEM_NAMES" outage_names "$OUTAGE_NAMES" outage_ttl_s "$OUTAGE_TTL" \
+  outage_rate_qps "$OUTAGE_RATE" stale_client_timeout_ms "$STALE_TIMEOUT_MS" short "$SHORT" \
+  netns "${BENCH_NETNS:-0}" elapsed_s "$(( $(date +%s) - STARTED ))" \
+  versions "$(printf '%s; ' "$(unbound -V 2>/dev/null | head -1)" "$(dnsmasq --version 2>/dev/null | head -1)" \
+    "$(dnsdist --version 2>/dev/null | head -1)" "$(nsd -v 2>&1 | head -1)" "$(dnsperf -h 2>&1 | grep -m1 Version)")")
+echo
+python3 "$TOOLS" report --raw "$RAW" --out "$OUT/results.json" --table "$OUT/table.txt" --settings "$settings"
+elapsed=$(( $(date +%s) - STARTED ))
+log "done in $elapsed s; JSON: $OUT/results.json; table: $OUT/table.txt"
+[ "$elapsed" -gt 900 ] && log "warning: over the 15-minute budget; is the machine busy? (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+exit 0
