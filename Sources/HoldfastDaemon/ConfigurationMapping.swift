@@ -52,11 +52,11 @@ enum ConfigurationMapping {
         let data: DNSRData
         switch type {
         case .a:
-            guard let address = try? HostPort(parsing: entry.data, defaultPort: 0), address.addressBytes.count == 4 else { return nil }
-            data = .a(address.addressBytes)
+            guard let address = try? IPAddress(parsing: entry.data), address.bytes.count == 4 else { return nil }
+            data = .a(address.bytes)
         case .aaaa:
-            guard let address = try? HostPort(parsing: entry.data, defaultPort: 0), address.addressBytes.count == 16 else { return nil }
-            data = .aaaa(address.addressBytes)
+            guard let address = try? IPAddress(parsing: entry.data), address.bytes.count == 16 else { return nil }
+            data = .aaaa(address.bytes)
         case .cname, .ptr:
             guard let target = try? DNSName(entry.data) else { return nil }
             data = .name(target)

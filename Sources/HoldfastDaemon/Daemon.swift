@@ -69,6 +69,18 @@ public final class Daemon: Sendable {
 
     // MARK: - Entry point
 
+    /// `--check-config`: validates the file without binding anything; returns the exit status.
+    public static func checkConfig(path: String) -> Int32 {
+        do {
+            _ = try HoldfastConfiguration.load(path: path)
+        } catch {
+            printError("holdfastd: \(error.description)")
+            return ExitStatus.configError
+        }
+        print("\(path): OK")
+        return ExitStatus.success
+    }
+
     /// Runs the daemon; returns the process exit status.
     public static func run(configPath: String, logLevel: Logger.Level) async -> Int32 {
         LoggingSystem.bootstrap { label in

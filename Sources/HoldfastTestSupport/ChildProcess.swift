@@ -90,7 +90,15 @@ public final class ChildProcess: Sendable {
             for pointer in envp { free(pointer) }
         }
         var spawned: pid_t = 0
-        let result = posix_spawn(&spawned, executable, &actions, &attributes, argv, envp)
+        var result = posix_spawn(&spawned, executable, &actions, &attributes, argv, envp)
+        // ETXTBSY: a script a test just wrote is still open for writing in a child another
+        // test forked at that moment (it inherits the fd until its exec). Short-lived: retry.
+        var attempts = 0
+        while result == ETXTBSY && attempts < 50 {
+            attempts += 1
+            usleep(20_000)
+            result = posix_spawn(&spawned, executable, &actions, &attributes, argv, envp)
+        }
         guard result == 0 else {
             for (fd, _) in parentEnds { close(fd) }
             throw TestSupportError.system("posix_spawn \(executable)", errno: result)

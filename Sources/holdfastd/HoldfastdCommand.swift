@@ -44,14 +44,9 @@ struct HoldfastdCommand: AsyncParsableCommand {
 
     func run() async throws {
         if checkConfig {
-            do {
-                _ = try HoldfastConfiguration.load(path: config)
-                print("\(config): OK")
-                return
-            } catch {
-                printError("holdfastd: \(error)")
-                throw ExitCode(2)
-            }
+            let status = Daemon.checkConfig(path: config)
+            if status != 0 { throw ExitCode(status) }
+            return
         }
         let status = await Daemon.run(configPath: config, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
         if status != 0 { throw ExitCode(status) }

@@ -67,11 +67,12 @@ struct StoredAnswerTests {
         #expect(message.answers.count == 2)
     }
 
-    @Test("RD and CD are copied from the query; AA/AD/rcode come from the stored answer", arguments: [
+    @Test("RD and CD are copied from the query; AD and rcode come from the stored answer; AA is cleared", arguments: [
         (UInt16(0x0000), false, false), (0x0100, true, false), (0x0010, false, true), (0x0110, true, true), (0xFFEF, true, false),
     ] as [(UInt16, Bool, Bool)])
     func flags(queryFlags: UInt16, rd: Bool, cd: Bool) throws {
-        let message = try Self.render(Self.answer(), flags: queryFlags)
+        let message = try Self.render(Self.answer(Self.upstream(flags: 0x85A0)), flags: queryFlags)
+        #expect(!message.header.authoritative)  // forwarded data: we are not the authority
         #expect(message.header.recursionDesired == rd)
         #expect(message.header.checkingDisabled == cd)
         #expect(message.header.authenticData)  // stored answer had AD

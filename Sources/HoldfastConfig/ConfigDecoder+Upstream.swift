@@ -1,0 +1,146 @@
+import NetAddress
+
+extension ConfigDecoder {
+    // MARK: [upstream]
+
+    func decodeUpstream(_ reader: TableReader?) throws(ConfigError) -> UpstreamSection {
+        let defaults = UpstreamSection()
+        guard let reader else {
+            throw context.error("upstream.provider", "at least one provider is required")
+        }
+        try reader.rejectUnknownKeys(allowed: [
+            "policy", "timeout_ms", "hedge_after_ms", "failure_threshold", "probe_interval_s",
+            "randomize_case", "rotate_after_queries", "provider",
+        ])
+        var section = defaults
+        if let policy = try reader.string("policy") {
+            guard let parsed = UpstreamPolicy(rawValue: policy) else {
+                let choices = UpstreamPolicy.allCases.map(\.rawValue).joined(separator: ", ")
+                throw reader.error("policy", "unknown policy \"\(policy)\": expected one of \(choices)")
+            }
+            section.policy = parsed
+        }
+        section.timeoutMs = try reader.int("timeout_ms", default: defaults.timeoutMs, in: 1...60_000)
+        section.hedgeAfterMs = try reader.int("hedge_after_ms", default: defaults.hedgeAfterMs, in: 0...60_000)
+        section.failureThreshold = try reader.int(
+            "failure_threshold", default: defaults.failureThreshold, in: 1...1_000)
+        section.probeIntervalS = try reader.int(
+            "probe_interval_s", default: defaults.probeIntervalS, in: 1...86_400)
+        section.randomizeCase = try reader.bool("randomize_case", default: defaults.randomizeCase)
+        section.rotateAfterQueries = try reader.int(
+            "rotate_after_queries", default: defaults.rotateAfterQueries, in: 0...2_147_483_647)
+        section.providers = try decodeProviders(try reader.tables("provider"), parent: reader)
+        return section
+    }
+
+    private func decodeProviders(
+        _ readers: [TableReader], parent: TableReader
+    ) throws(ConfigError) -> [ProviderSection] {
+        if readers.isEmpty {
+            throw parent.error("provider", "at least one provider is required")
+        }
+        var providers: [ProviderSection] = []
+        var namePaths: [String: String] = [:]
+        var serverPaths: [HostPort: String] = [:]
+        for reader in readers {
+            try reader.rejectUnknownKeys(allowed: ["name", "servers"])
+            let name = try reader.requiredString("name")
+            if name.isEmpty { throw reader.error("name", "must not be empty") }
+            if !name.utf8.allSatisfy(Self.isProviderNameByte) {
+                throw reader.error(
+                    "name", "\"\(name)\" may contain only letters, digits, \"-\", \"_\" and \".\"")
+            }
+            if let first = namePaths[name] {
+                throw reader.error("name", "provider \"\(name)\" is defined twice (also at \(first))")
+            }
+            namePaths[name] = reader.keyPath("name")
+            guard let entries = try reader.strings("servers") else {
+                throw reader.error("servers", "is required")
+            }
+            if entries.isEmpty { throw reader.error("servers", "at least one server is required") }
+            let servers = try hostPorts(entries, defaultPort: 53, allowPortZero: false)
+            for (server, entry) in zip(servers, entries) {
+                if server.addressBytes.allSatisfy({ $0 == 0 }) {
+                    throw context.error(entry.keyPath, "\(server) is the unspecified address, not a server")
+                }
+                // The same server may serve two providers (e.g. a shared resolver), but not
+                // twice in one provider.
+                if let first = serverPaths[server], first.hasPrefix(reader.keyPath("servers")) {
+                    throw context.error(entry.keyPath, "\(server) is already a server at \(first)")
+                }
+                serverPaths[server] = entry.keyPath
+            }
+            providers.append(ProviderSection(name: name, servers: servers))
+        }
+        return providers
+    }
+
+    private static func isProviderNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+            true
+        default:
+            false
+        }
+    }
+
+    // MARK: [[route]]
+
+    func decodeRoutes(
+        _ readers: [TableReader], providers: [ProviderSection]
+    ) throws(ConfigError) -> [RouteSection] {
+        let known = providers.map(\.name)
+        var routes: [RouteSection] = []
+        var domainPaths: [String: String] = [:]
+        var routed: Set<String> = []
+        for reader in readers {
+            try reader.rejectUnknownKeys(allowed: ["domains", "providers"])
+            guard let domainEntries = try reader.strings("domains") else {
+                throw reader.error("domains", "is required")
+            }
+            if domainEntries.isEmpty { throw reader.error("domains", "at least one domain is required") }
+            var domains: [String] = []
+            for entry in domainEntries {
+                if entry.value.hasPrefix("*.") {
+                    throw context.error(
+                        entry.keyPath,
+                        "\"\(entry.value)\": routes already cover names under a domain; write it without \"*.\"")
+                }
+                let domain: String
+                switch DomainNames.normalize(entry.value) {
+                case .success(let name): domain = name
+                case .failure(let problem): throw context.error(entry.keyPath, problem.message)
+                }
+                if let first = domainPaths[domain] {
+                    throw context.error(entry.keyPath, "\"\(domain)\" is already routed at \(first)")
+                }
+                domainPaths[domain] = entry.keyPath
+                domains.append(domain)
+            }
+            guard let providerEntries = try reader.strings("providers") else {
+                throw reader.error("providers", "is required")
+            }
+            if providerEntries.isEmpty {
+                throw reader.error("providers", "at least one provider is required")
+            }
+            var names: [String] = []
+            for entry in providerEntries {
+                guard known.contains(entry.value) else {
+                    throw context.error(
+                        entry.keyPath,
+                        "unknown provider \"\(entry.value)\" (defined: \(known.joined(separator: ", ")))")
+                }
+                if !names.contains(entry.value) { names.append(entry.value) }
+                routed.insert(entry.value)
+            }
+            routes.append(RouteSection(domains: domains, providers: names))
+        }
+        if !routes.isEmpty && known.allSatisfy(routed.contains) {
+            throw context.error(
+                "route",
+                "every provider is named in a route, so none is left for names outside the routes; add a provider that no route names")
+        }
+        return routes
+    }
+}

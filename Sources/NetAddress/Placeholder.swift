@@ -1,1 +1,0 @@
-// Module NetAddress: implementation pending.

@@ -1,0 +1,150 @@
+import HoldfastConfig
+import NetAddress
+import Testing
+
+@Suite("Config values and normalisation")
+struct ConfigParsingTests {
+    static let full = """
+        [server]
+        listen = ["127.0.0.1:5353", "::1", "127.0.0.2:0"]
+        allow = ["127.0.0.1", "::1/128", "10.1.2.3/8"]
+        threads = 2
+        tcp_idle_timeout_ms = 5000
+        tcp_max_connections = 64
+        rate_limit_qps = 100
+        rate_limit_burst = 0
+        user = "holdfast"
+
+        [upstream]
+        policy = "race"
+        timeout_ms = 800
+        hedge_after_ms = 0
+        failure_threshold = 2
+        probe_interval_s = 10
+        randomize_case = false
+        rotate_after_queries = 0
+
+        [[upstream.provider]]
+        name = "one"
+        servers = ["127.0.0.1:5301", "[::1]:5301"]
+
+        [[upstream.provider]]
+        name = "two"
+        servers = ["127.0.0.2"]
+
+        [[route]]
+        domains = ["Corp.Example.", "lab.test"]
+        providers = ["two", "two"]
+
+        [cache]
+        max_entries = 10
+        min_ttl_s = 5
+        max_ttl_s = 600
+        negative_max_ttl_s = 0
+        prefetch = false
+        persist_path = ""
+        persist_interval_s = 60
+
+        [cache.stale]
+        enabled = false
+        answer_ttl_s = 1
+        max_age_s = 0
+        client_timeout_ms = 400
+
+        [resilience]
+        last_known_good = ["API.Example.com.", "*.Internal.Example.com", "api.example.com"]
+
+        [[local]]
+        name = "Router.LAN."
+        type = "a"
+        data = "127.0.0.53"
+
+        [[local]]
+        name = "v6.lan"
+        type = "AAAA"
+        data = "0:0::1"
+        ttl_s = 60
+
+        [[local]]
+        name = "mail.lan"
+        type = "MX"
+        data = "10   Smtp.LAN."
+
+        [[local]]
+        name = "www.lan"
+        type = "CNAME"
+        data = "router.lan"
+
+        [[local]]
+        name = "53.0.0.127.in-addr.arpa"
+        type = "PTR"
+        data = "router.lan."
+
+        [[local]]
+        name = "txt.lan"
+        type = "TXT"
+        data = "v=spf1 -all"
+
+        [control]
+        socket = "/tmp/holdfast-test.sock"
+        metrics_listen = "[::1]:9153"
+
+        [log]
+        queries = true
+        """
+
+    @Test func everyKeyIsRead() throws {
+        let config = try HoldfastConfiguration.parse(Self.full, file: "full.toml")
+        let s = config.server
+        #expect(s.listen.map(\.description) == ["127.0.0.1:5353", "[::1]:53", "127.0.0.2:0"])
+        #expect(s.allow.map(\.description) == ["127.0.0.1/32", "::1/128", "10.0.0.0/8"])
+        #expect(s.threads == 2 && s.tcpIdleTimeoutMs == 5000 && s.tcpMaxConnections == 64)
+        #expect(s.rateLimitQPS == 100 && s.rateLimitBurst == 0 && s.effectiveRateLimitBurst == 100)
+        #expect(s.user == "holdfast")
+        #expect(s.allowList.contains([127, 0, 0, 1]) && !s.allowList.contains([127, 0, 0, 2]))
+
+        let u = config.upstream
+        #expect(u == UpstreamSection(
+            policy: .race, timeoutMs: 800, hedgeAfterMs: 0, failureThreshold: 2, probeIntervalS: 10,
+            randomizeCase: false, rotateAfterQueries: 0,
+            providers: [
+                ProviderSection(name: "one", servers: [try HostPort(parsing: "127.0.0.1:5301"), try HostPort(parsing: "[::1]:5301")]),
+                ProviderSection(name: "two", servers: [try HostPort(parsing: "127.0.0.2:53")]),
+            ]))
+        #expect(config.routes == [RouteSection(domains: ["corp.example", "lab.test"], providers: ["two"])])
+        #expect(config.cache == CacheSection(
+            maxEntries: 10, minTTLSeconds: 5, maxTTLSeconds: 600, negativeMaxTTLSeconds: 0, prefetch: false,
+            persistPath: "", persistIntervalSeconds: 60,
+            stale: StaleSection(enabled: false, answerTTLSeconds: 1, maxAgeSeconds: 0, clientTimeoutMs: 400)))
+        #expect(!config.cache.persistenceEnabled)
+        #expect(config.resilience.lastKnownGood == ["api.example.com", "*.internal.example.com"])
+        #expect(config.local == [
+            LocalRecordSection(name: "router.lan", type: "A", data: "127.0.0.53", ttlSeconds: 300),
+            LocalRecordSection(name: "v6.lan", type: "AAAA", data: "::1", ttlSeconds: 60),
+            LocalRecordSection(name: "mail.lan", type: "MX", data: "10 smtp.lan", ttlSeconds: 300),
+            LocalRecordSection(name: "www.lan", type: "CNAME", data: "router.lan", ttlSeconds: 300),
+            LocalRecordSection(name: "53.0.0.127.in-addr.arpa", type: "PTR", data: "router.lan", ttlSeconds: 300),
+            LocalRecordSection(name: "txt.lan", type: "TXT", data: "v=spf1 -all", ttlSeconds: 300),
+        ])
+        #expect(config.control == ControlSection(socket: "/tmp/holdfast-test.sock", metricsListen: try HostPort(parsing: "[::1]:9153")))
+        #expect(config.log.queries)
+    }
+
+    @Test func missingSectionsTakeDefaults() throws {
+        let config = try HoldfastConfiguration.parse(
+            "[[upstream.provider]]\nname = \"p\"\nservers = [\"127.0.0.1:5301\"]\n", file: "min.toml")
+        var expected = HoldfastConfiguration()
+        expected.upstream.providers = [ProviderSection(name: "p", servers: [try HostPort(parsing: "127.0.0.1:5301")])]
+        #expect(config == expected)
+    }
+
+    @Test func inlineTablesAndDottedKeysAreAccepted() throws {
+        let config = try HoldfastConfiguration.parse(
+            """
+            cache.stale.answer_ttl_s = 7
+            upstream = { provider = [{ name = "p", servers = ["127.0.0.1:5301"] }] }
+            """, file: "inline.toml")
+        #expect(config.cache.stale.answerTTLSeconds == 7)
+        #expect(config.upstream.providers.map(\.name) == ["p"])
+    }
+}

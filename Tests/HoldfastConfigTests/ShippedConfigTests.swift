@@ -1,0 +1,75 @@
+import HoldfastConfig
+import NetAddress
+import Testing
+import Foundation
+
+/// The repository's config/holdfast.toml, found relative to this file.
+enum ShippedConfig {
+    static var path: String {
+        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        components.removeLast(3)  // HoldfastConfigTests/<file>, Tests
+        return (components + ["config", "holdfast.toml"]).joined(separator: "/")
+    }
+}
+
+@Suite("Shipped config/holdfast.toml")
+struct ShippedConfigTests {
+    @Test func parsesToDefaultsPlusItsProviders() throws {
+        let config = try HoldfastConfiguration.load(path: ShippedConfig.path)
+        var expected = HoldfastConfiguration()
+        expected.upstream.providers = [
+            ProviderSection(
+                name: "cloudflare",
+                servers: [try HostPort(parsing: "1.1.1.1:53"), try HostPort(parsing: "1.0.0.1:53")]),
+            ProviderSection(
+                name: "quad9",
+                servers: [try HostPort(parsing: "9.9.9.9:53"), try HostPort(parsing: "149.112.112.112:53")]),
+        ]
+        #expect(config == expected)
+    }
+
+    @Test func defaultsMatchTheSpec() {
+        let config = HoldfastConfiguration()
+        #expect(config.server.listen.map(\.description) == ["127.0.0.1:53", "[::1]:53"])
+        #expect(config.server.allow.map(\.description) == ["127.0.0.0/8", "::1/128"])
+        #expect(config.server.threads == 0)
+        #expect(config.upstream.policy == .failover)
+        #expect(config.upstream.timeoutMs == 1000)
+        #expect(config.upstream.hedgeAfterMs == 250)
+        #expect(config.upstream.failureThreshold == 3)
+        #expect(config.upstream.probeIntervalS == 5)
+        #expect(config.cache.maxEntries == 200_000)
+        #expect(config.cache.maxTTLSeconds == 86_400)
+        #expect(config.cache.negativeMaxTTLSeconds == 3_600)
+        #expect(config.cache.persistPath == "/var/lib/holdfast/cache.bin")
+        #expect(config.cache.stale == StaleSection(enabled: true, answerTTLSeconds: 30, maxAgeSeconds: 86_400, clientTimeoutMs: 1_800))
+        #expect(config.control.socket == "/run/holdfast/control.sock")
+        #expect(config.control.metricsListen == nil)
+        #expect(config.log.queries == false)
+    }
+
+    /// Every example commented out in the shipped file is valid when uncommented.
+    @Test func commentedExamplesAreValid() throws {
+        let shipped = try String(contentsOfFile: ShippedConfig.path, encoding: .utf8)
+        let config = try HoldfastConfiguration.parse(Self.uncommentingExamples(shipped), file: "examples.toml")
+        #expect(config.upstream.providers.map(\.name) == ["cloudflare", "quad9", "corp"])
+        #expect(config.routes == [RouteSection(domains: ["corp.example"], providers: ["corp"])])
+        #expect(config.local == [LocalRecordSection(name: "router.lan", type: "A", data: "192.168.1.1", ttlSeconds: 300)])
+    }
+
+    /// `text` with the `# [[...]]` example blocks uncommented.
+    static func uncommentingExamples(_ text: String) -> String {
+        var out: [Substring] = []
+        var inExample = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("# [[") { inExample = true }
+            if inExample && line.hasPrefix("# ") {
+                out.append(line.dropFirst(2))
+            } else {
+                inExample = false
+                out.append(line)
+            }
+        }
+        return out.joined(separator: "\n")
+    }
+}
