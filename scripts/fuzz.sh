@@ -41,20 +41,20 @@ for target in "${TARGETS[@]}"; do
     out="$ROOT/fuzz-out/$target"
     mkdir -p "$out/corpus"
     log="$out/fuzz.log"
+    rm -f "$out"/fuzz*.log
+    # With FUZZ_JOBS > 1 each worker writes fuzz-N.log in the working directory: run there.
+    parallel=""
+    [ "$JOBS" -gt 1 ] && parallel="-jobs=$JOBS -workers=$JOBS"
     echo "== $target: ${SECONDS_PER_TARGET}s (log: $log)"
     set +e
     # -rss_limit_mb: a leak or unbounded growth is a finding; -timeout: a hang is a finding.
     # ASAN_OPTIONS: leak detection off (Swift runtime metadata caches look like leaks).
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1} \
-    nice -n "$NICE" "$BIN/$exe" "$out/corpus" "Fuzz/corpus/$target" \
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
+    (cd "$out" && nice -n "$NICE" "$BIN/$exe" "$out/corpus" "$ROOT/Fuzz/corpus/$target" \
         -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
-        -artifact_prefix="$out/" -print_final_stats=1 -jobs="$JOBS" -workers="$JOBS" \
-        ${FUZZ_ARGS:-} >"$log" 2>&1
+        -artifact_prefix="$out/" -print_final_stats=1 $parallel ${FUZZ_ARGS:-} >"$log" 2>&1)
     rc=$?
     set -e
-    # Fuzz.log of a -jobs run is split in fuzz-N.log files; gather them.
-    logs=("$log")
-    [ "$JOBS" -gt 1 ] && logs+=(fuzz-*.log) && mv fuzz-*.log "$out/" 2>/dev/null || true
     execs=$(cat "$out"/fuzz*.log 2>/dev/null | grep -o 'stat::number_of_executed_units: *[0-9]*' | awk '{s+=$2} END {print s+0}')
     crashes=$(find "$out" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'timeout-*' -o -maxdepth 1 -name 'oom-*' -o -maxdepth 1 -name 'leak-*' | wc -l)
     corpus=$(find "$out/corpus" -type f | wc -l)
