@@ -152,12 +152,18 @@ struct CacheShard {
 
     /// Stores or replaces an entry and makes it the most recently used. Returns false when the
     /// shard can hold nothing (capacity 0).
+    /// `knownAbsent` skips the lookup for an existing entry (restoring into an empty shard);
+    /// `internOffsets: false` when the offsets are already shared (the snapshot decoder does it).
     @discardableResult
-    mutating func insert(key: ShardKey, ttlOffsets: [UInt16], storedAt: Int64, ttl: UInt32, rcode: UInt16, isNegative: Bool) -> Bool {
+    mutating func insert(
+        key: ShardKey, ttlOffsets: [UInt16], storedAt: Int64, ttl: UInt32, rcode: UInt16, isNegative: Bool,
+        knownAbsent: Bool = false, internOffsets: Bool = true
+    ) -> Bool {
         let entry = CacheEntry(
-            key: key, ttlOffsets: interner.intern(ttlOffsets), storedAt: storedAt, failedAt: Int64.min, ttl: ttl,
-            prev: -1, next: -1, rcode: rcode, hits: 0, flags: isNegative ? CacheEntry.negativeFlag : 0)
-        if let slot = index[key] {
+            key: key, ttlOffsets: internOffsets ? interner.intern(ttlOffsets) : ttlOffsets, storedAt: storedAt,
+            failedAt: Int64.min, ttl: ttl, prev: -1, next: -1, rcode: rcode, hits: 0,
+            flags: isNegative ? CacheEntry.negativeFlag : 0)
+        if !knownAbsent, let slot = index[key] {
             // Replace in place; the dictionary key must point at the new bytes too.
             index.removeValue(forKey: key)
             let links = (slots[Int(slot)].prev, slots[Int(slot)].next)
@@ -183,7 +189,15 @@ struct CacheShard {
             slot = Int32(slots.count)
             slots.append(entry)
         }
-        index[key] = slot
+        if let existing = index.updateValue(slot, forKey: key) {
+            // Only when `knownAbsent` was wrong (a duplicate in a snapshot): keep the first.
+            index[key] = existing
+            slots[Int(slot)].key = .empty
+            slots[Int(slot)].ttlOffsets = []
+            slots[Int(slot)].next = freeHead
+            freeHead = slot
+            return false
+        }
         linkAtFront(slot)
         statistics.inserts &+= 1
         return true
@@ -233,18 +247,6 @@ struct CacheShard {
             remove(slot: tail)
             statistics.evictions &+= 1
         }
-    }
-
-    /// Slots from least to most recently used.
-    func slotsOldestFirst() -> [Int32] {
-        var order: [Int32] = []
-        order.reserveCapacity(index.count)
-        var cursor = tail
-        while cursor >= 0 {
-            order.append(cursor)
-            cursor = slots[Int(cursor)].prev
-        }
-        return order
     }
 
     // MARK: LRU list

@@ -46,11 +46,14 @@ extension DNSCache {
     public func snapshot(now: CacheMillis) -> CacheSnapshot {
         let time = Int64(clamping: now)
         var entries: [CacheSnapshot.Entry] = []
+        let expected = count
+        entries.reserveCapacity(expected + expected / 16 + 16)  // one allocation; stores may race in
         for box in shards {
             box.state.withLock { shard in
-                entries.reserveCapacity(entries.count + shard.count)
-                for slot in shard.slotsOldestFirst() {
-                    let entry = shard.slots[Int(slot)]
+                var cursor = shard.tail
+                while cursor >= 0 {
+                    let entry = shard.slots[Int(cursor)]
+                    cursor = entry.prev
                     if case .gone = shard.age(of: entry, now: time) { continue }
                     entries.append(CacheSnapshot.Entry(
                         key: entry.key, ttlOffsets: entry.ttlOffsets, ageMilliseconds: time - entry.storedAt,
@@ -87,9 +90,11 @@ extension DNSCache {
                         key: entry.key, ttlOffsets: [], storedAt: storedAt, failedAt: Int64.min, ttl: entry.ttlSeconds,
                         prev: -1, next: -1, rcode: entry.rcode, hits: 0, flags: 0)
                     if case .gone = shard.age(of: probe, now: time) { continue }
-                    if shard.index[entry.key] != nil { continue }
+                    // Live entries are newer than the snapshot's; an empty shard needs no check.
+                    if before > 0, shard.index[entry.key] != nil { continue }
                     shard.insert(key: entry.key, ttlOffsets: entry.ttlOffsets, storedAt: storedAt, ttl: entry.ttlSeconds,
-                                 rcode: entry.rcode, isNegative: entry.isNegative)
+                                 rcode: entry.rcode, isNegative: entry.isNegative, knownAbsent: before == 0,
+                                 internOffsets: false)
                 }
                 added += shard.count - before
                 shard.statistics = counters  // restoring is not traffic

@@ -38,7 +38,7 @@ public final class DNSCache: Sendable {
     @inline(__always)
     func shardIndex(_ key: ShardKey) -> Int {
         let hash = NameBytes.shardHash(key.bytes, start: Int(key.nameStart), length: Int(key.nameLength))
-        return Int(truncatingIfNeeded: (hash >> 33) % UInt64(shards.count))
+        return Int(truncatingIfNeeded: hash % UInt64(shards.count))
     }
 
     public var configuration: CacheConfiguration { settings.withLock { $0 } }

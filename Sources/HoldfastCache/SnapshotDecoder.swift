@@ -82,8 +82,8 @@ extension CacheSnapshotFile {
                 }
                 ttlOffsets = interner.intern(ttlOffsets)
             }
-            for ttlOffset in ttlOffsets where Int(ttlOffset) < 16 + nameLength || Int(ttlOffset) + 4 > answerLength {
-                throw bad("TTL offset \(ttlOffset)")
+            guard AnswerValidation.isValid(answer, nameLength: nameLength, ttlOffsets: ttlOffsets) else {
+                throw bad("answer does not parse")
             }
             let answerBytes = [UInt8](unsafeUninitializedCapacity: answerLength) { buffer, count in
                 UnsafeMutableRawBufferPointer(buffer).copyMemory(from: answer)
@@ -94,7 +94,6 @@ extension CacheSnapshotFile {
                                dnssecOK: flags & 1 != 0)
             let entry = CacheSnapshot.Entry(key: key, ttlOffsets: ttlOffsets, ageMilliseconds: now &- storedAt,
                                             ttlSeconds: ttl, rcode: rcode, isNegative: flags & 2 != 0)
-            guard entry.answer.isWellFormed else { throw bad("answer not well formed") }
             entries.append(entry)
         }
         guard offset == payload.count else { throw .corrupt("\(payload.count - offset) bytes after the last entry") }

@@ -48,8 +48,22 @@ enum StorePolicy {
             clamp(&copy.authorities)
             clamp(&copy.additionals)
         }
-        guard let answer = StoredAnswer(message: copy), answer.isWellFormed,
-              answer.questionNameLength <= 255 else { return nil }
+        // Our own encoding: well formed by construction, no need to re-parse it.
+        guard let encoded = StoredAnswer(message: copy), encoded.questionNameLength <= 255 else { return nil }
+        // The encoder's buffer has spare capacity (512+ bytes); keep an exact-size copy.
+        let answer = StoredAnswer(
+            bytes: compactCopy(encoded.bytes), ttlOffsets: encoded.ttlOffsets, questionNameLength: encoded.questionNameLength,
+            minimumTTL: encoded.minimumTTL, rcode: encoded.rcode)
         return Prepared(answer: answer, isNegative: isNegative)
+    }
+
+    static func compactCopy(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.capacity > bytes.count else { return bytes }
+        return [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+            bytes.withUnsafeBufferPointer { source in
+                if let from = source.baseAddress, let to = buffer.baseAddress { to.initialize(from: from, count: source.count) }
+            }
+            count = bytes.count
+        }
     }
 }

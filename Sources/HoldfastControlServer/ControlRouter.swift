@@ -45,7 +45,7 @@ struct ControlResponse: Sendable {
 
 /// Which endpoints a listener serves: the Unix socket serves all, the TCP `metrics_listen`
 /// listener only `/metrics` and `/health`.
-public enum ControlRouteSet: Sendable {
+enum ControlRouteSet: Sendable {
     case all
     case metricsAndHealth
 }

@@ -30,7 +30,8 @@ public final class ControlServer: Sendable {
     private let logger: Logger
     private let state = Mutex(State.idle)
     private let connections: ConnectionCounter
-    private let stoppedPromise: EventLoopPromise<Void>
+    /// Set once shutdown ran; `run()` callers waiting for it.
+    private let stopped = Mutex((done: false, waiters: [CheckedContinuation<Void, Never>]()))
 
     public init(
         configuration: Configuration,
@@ -43,7 +44,6 @@ public final class ControlServer: Sendable {
         self.group = eventLoopGroup
         self.logger = logger
         self.connections = ConnectionCounter(limit: configuration.maxConnections)
-        self.stoppedPromise = eventLoopGroup.any().makePromise(of: Void.self)
     }
 
     /// Binds the Unix socket (and the TCP listener if configured). When it returns, clients can connect.
@@ -96,7 +96,13 @@ public final class ControlServer: Sendable {
             try await start()
         }
         await withTaskCancellationHandler {
-            try? await stoppedPromise.futureResult.get()
+            await withCheckedContinuation { continuation in
+                let alreadyStopped = stopped.withLock { state in
+                    if !state.done { state.waiters.append(continuation) }
+                    return state.done
+                }
+                if alreadyStopped { continuation.resume() }
+            }
         } onCancel: {
             requestShutdown()
         }
@@ -120,7 +126,12 @@ public final class ControlServer: Sendable {
             UnixSocketFile.removeIfOurs(path: configuration.socketPath, identity: identity)
             logger.info("control socket closed", metadata: ["socket": "\(configuration.socketPath)"])
         }
-        stoppedPromise.succeed(())
+        let waiters = stopped.withLock { state in
+            state.done = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     private func bootstrap(routes: ControlRouteSet) -> ServerBootstrap {
@@ -133,7 +144,10 @@ public final class ControlServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 guard connections.acquire() else {
-                    return channel.close()
+                    // The child is not registered yet: close it once it is active.
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(CloseOnActiveHandler())
+                    }
                 }
                 channel.closeFuture.whenComplete { _ in connections.release() }
                 return channel.eventLoop.makeCompletedFuture {
@@ -168,5 +182,14 @@ final class ConnectionCounter: Sendable {
 
     func release() {
         open.subtract(1, ordering: .relaxed)
+    }
+}
+
+/// Closes a connection as soon as it is active: used for connections over the cap.
+final class CloseOnActiveHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.close(promise: nil)
     }
 }

@@ -149,9 +149,12 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     // MARK: UpstreamObserver
 
     func attemptFinished(provider: String, server: String, outcome: AttemptOutcome, rtt: Duration?) {
-        let outcomeLabel = "\(outcome)"
+        // The raw value ("network_error", "servfail"), not the case name ("networkError").
+        let outcomeLabel = outcome.rawValue
         events.upstreamRequests.wrappingAdd(1, ordering: .relaxed)
-        if outcomeLabel != "success" && outcomeLabel != "answer" {
+        // Cancelled attempts (shutdown, reload) are not the server's fault: the upstream layer
+        // does not count them against the server either.
+        if outcome != .answer && outcome != .cancelled {
             events.upstreamFailures.wrappingAdd(1, ordering: .relaxed)
         }
         let key = "\(provider)|\(server)|\(outcomeLabel)"

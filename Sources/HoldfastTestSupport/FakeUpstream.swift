@@ -3,6 +3,10 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A fault-injecting DNS server on 127.0.0.1 (UDP and TCP on one port 0-assigned port) whose
 /// behaviour a test switches at runtime. It answers from records the test sets, counts the
 /// queries it receives, keeps their question names exactly as received (case included) and
@@ -38,6 +42,8 @@ public final class FakeUpstream: Sendable {
         var waiters: [(id: UInt64, count: Int, continuation: CheckedContinuation<Bool, Never>)] = []
         var nextWaiter: UInt64 = 0
         var channels: [any Channel] = []
+        /// While `.closed`: sockets that hold the port without serving it (see `reservePort`).
+        var placeholders: [Int32] = []
     }
 
     private let state: Mutex<State>
@@ -141,6 +147,7 @@ public final class FakeUpstream: Sendable {
     /// Closes the sockets and stops the event loop.
     public func shutdown() async {
         try? await closeSockets()
+        releasePort()
         let waiters = state.withLock { state in
             defer { state.waiters.removeAll() }
             return state.waiters.map(\.continuation)
@@ -152,6 +159,7 @@ public final class FakeUpstream: Sendable {
     // MARK: Sockets
 
     private func open() async throws {
+        releasePort()
         let udp = try await Self.bindUDP(group: group, port: port, core: self)
         let tcp: any Channel
         do {
@@ -176,6 +184,44 @@ public final class FakeUpstream: Sendable {
             return state.channels
         }
         for channel in channels { try? await channel.close() }
+        reservePort()
+    }
+
+    /// Keeps the port ours while `.closed`, so a fake started by a parallel test cannot bind
+    /// it and answer in our place: a UDP socket connected to another peer (datagrams from
+    /// anyone else match no socket, so the kernel still answers ICMP port unreachable) and a
+    /// TCP socket bound but not listening (connections are refused with RST).
+    private func reservePort() {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port)).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var peer = address
+        peer.sin_addr.s_addr = inet_addr("127.0.0.2")
+        peer.sin_port = in_port_t(UInt16(9)).bigEndian
+        var held: [Int32] = []
+        for type in [Int32(SOCK_DGRAM.rawValue), Int32(SOCK_STREAM.rawValue)] {
+            let fd = socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { continue }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound == 0, type == Int32(SOCK_DGRAM.rawValue) {
+                _ = withUnsafePointer(to: &peer) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+            }
+            if bound == 0 { held.append(fd) } else { close(fd) }
+        }
+        state.withLock { $0.placeholders = held }
+    }
+
+    private func releasePort() {
+        let held = state.withLock { state in
+            defer { state.placeholders.removeAll() }
+            return state.placeholders
+        }
+        for fd in held { close(fd) }
     }
 
     private static func bindUDP(group: MultiThreadedEventLoopGroup, port: Int, core: FakeUpstream?) async throws -> any Channel {

@@ -24,7 +24,21 @@ public final class TemporaryDirectory: Sendable {
     @discardableResult
     public func write(_ name: String, _ text: String) throws -> String {
         let full = file(name)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: full))
+        // O_CLOEXEC: a child another test spawns at this moment must not inherit the fd, or
+        // executing this file (a test script) fails with ETXTBSY for as long as that child lives.
+        let fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw TestSupportError.system("open \(full)", errno: errno) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let result = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw TestSupportError.system("write \(full)", errno: errno)
+            }
+            written += result
+        }
         return full
     }
 

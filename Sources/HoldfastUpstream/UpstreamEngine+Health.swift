@@ -12,16 +12,18 @@ extension UpstreamEngine {
             logger.warning("upstream server marked down", metadata: [
                 "provider": "\(server.provider)", "server": "\(server.label)",
                 "error": "\(server.health.lastError?.description ?? "")"])
-            observer?.serverStateChanged(provider: server.provider, server: server.label, isUp: false)
             scheduleProbe(server)
-            publish()  // before telling waiting questions, so isKnownDown agrees with the callback
+            // Publish first, so status() and isKnownDown agree with what observers and
+            // waiting questions are told.
+            publish()
+            observer?.serverStateChanged(provider: server.provider, server: server.label, isUp: false)
             notifyAllDown()
         case .markedUp:
             logger.notice("upstream server up again", metadata: ["provider": "\(server.provider)", "server": "\(server.label)"])
-            observer?.serverStateChanged(provider: server.provider, server: server.label, isUp: true)
             if let timer = server.probeTimer { loop.cancel(timer) }
             server.probeTimer = nil
             publish()
+            observer?.serverStateChanged(provider: server.provider, server: server.label, isUp: true)
         }
     }
 

