@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+// libFuzzer targets for Holdfast. A separate package so the main build and CI never pay for
+// the fuzzer flags. The library targets are symlinks to ../Sources (the main package exposes
+// no library products), so these fuzzers always test the code in this checkout.
+//
+// Build and run with ../scripts/fuzz.sh; by hand:
+//   swift build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address
+//   Fuzz/.build/release/FuzzWireCodec Fuzz/corpus/wire-codec -max_total_time=60
+import PackageDescription
+
+let package = Package(
+    name: "HoldfastFuzz",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "FuzzWireCodec", targets: ["FuzzWireCodec"]),
+        .executable(name: "FuzzQueryPath", targets: ["FuzzQueryPath"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
+        .target(name: "DNSWire"),
+        .target(name: "HoldfastCache", dependencies: ["DNSWire"]),
+        .target(
+            name: "HoldfastUpstream",
+            dependencies: ["CAres", "DNSWire", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "HoldfastResolver",
+            dependencies: ["DNSWire", "HoldfastCache", "HoldfastUpstream", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(name: "FuzzWireCodec", dependencies: ["DNSWire"]),
+        .executableTarget(
+            name: "FuzzQueryPath",
+            dependencies: [
+                "DNSWire", "HoldfastCache", "HoldfastUpstream", "HoldfastResolver",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ]
+)
