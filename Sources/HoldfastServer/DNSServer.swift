@@ -87,9 +87,8 @@ public final class DNSServer: Sendable {
             .childChannelInitializer { [shared] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let operations = channel.pipeline.syncOperations
-                    try operations.addHandler(IdleStateHandler(allTimeout: idle))
                     try operations.addHandler(ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .twoBytes)))
-                    try operations.addHandler(TCPQueryHandler(shared: shared))
+                    try operations.addHandler(TCPQueryHandler(shared: shared, idleTimeout: idle))
                 }
             }
     }

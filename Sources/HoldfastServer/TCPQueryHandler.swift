@@ -2,18 +2,24 @@ import HoldfastResolver
 import NIOCore
 
 /// One TCP connection (RFC 7766): 2-byte length framing, several queries answered as they
-/// complete (possibly out of order), closed after the idle timeout when nothing is pending.
+/// complete (possibly out of order), closed once it has gone `idleTimeout` without a complete
+/// query while nothing is pending. Only whole frames count as activity, so a client dripping
+/// bytes of a frame it never finishes loses its slot like an idle one.
 final class TCPQueryHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let shared: ServerShared
+    private let idleTimeout: TimeAmount
     private var outstanding = 0
     private var needsFlush = false
     private var counted = false
+    private var lastActivity = NIODeadline.now()
+    private var idleCheck: RepeatedTask?
 
-    init(shared: ServerShared) {
+    init(shared: ServerShared, idleTimeout: TimeAmount) {
         self.shared = shared
+        self.idleTimeout = idleTimeout
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -23,10 +29,26 @@ final class TCPQueryHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
+        lastActivity = .now()
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let period = TimeAmount.nanoseconds(max(idleTimeout.nanoseconds / 4, 1_000_000))
+        idleCheck = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
+            handler.value.closeIfIdle(context: boundContext.value)
+        }
         context.fireChannelActive()
     }
 
+    private func closeIfIdle(context: ChannelHandlerContext) {
+        guard outstanding == 0, NIODeadline.now() - lastActivity >= idleTimeout else { return }
+        idleCheck?.cancel()
+        idleCheck = nil
+        context.close(promise: nil)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
         if counted {
             counted = false
             shared.closeConnection()
@@ -36,6 +58,7 @@ final class TCPQueryHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        lastActivity = .now()
         guard let remote = context.channel.remoteAddress else { return }
         let client = ClientEndpoint(remote)
         guard shared.allows(client) else {
@@ -67,6 +90,7 @@ final class TCPQueryHandler: ChannelInboundHandler {
                 let buffer = Self.frame(reply, for: query, allocator: channel.allocator)
                 channel.eventLoop.execute {
                     loopBound.value.outstanding -= 1
+                    loopBound.value.lastActivity = .now()
                     channel.writeAndFlush(buffer, promise: nil)
                 }
             }
@@ -96,14 +120,6 @@ final class TCPQueryHandler: ChannelInboundHandler {
             context.flush()
         }
         context.fireChannelReadComplete()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent, outstanding == 0 {
-            context.close(promise: nil)
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
