@@ -192,6 +192,15 @@ struct ObservabilityEndpointTests {
         let names = try await stack.json("/upstreams")["providers"].array.map { $0["name"].string }
         #expect(names == ["p1", "p2", "p3"])
         #expect(try await stack.json("/health")["providers_total"].int == 3)
+        let withThird = try await stack.metrics()
+        #expect(withThird.samples("holdfast_upstream_up", ["provider": "p3", "server": third.address]).map(\.value) == [1])
+
+        // Dropping p2 drops its up gauge: a removed server must not count as up (or down) forever.
+        config.providers.remove(at: 1)
+        try stack.daemon.rewriteConfig(config)
+        #expect(try await stack.post("/reload").status == 200)
+        let withoutSecond = try await stack.metrics()
+        #expect(withoutSecond.samples("holdfast_upstream_up").map { $0.labels["provider"] ?? "" }.sorted() == ["p1", "p3"])
 
         let broken = config.render(port: stack.daemon.port, directory: stack.daemon.directory.path)
             .replacingOccurrences(of: "policy = \"failover\"", with: "policy = \"sideways\"")
@@ -202,7 +211,7 @@ struct ObservabilityEndpointTests {
         #expect(body["ok"].bool == false)
         #expect(body["error"].string?.contains("policy") == true, "\(body)")
         // The running config stays.
-        #expect(try await stack.json("/health")["providers_total"].int == 3)
+        #expect(try await stack.json("/health")["providers_total"].int == 2)
         #expect(try await stack.ask("after-reload.example.test").rcode == .noError)
         await stack.stop()
         await third.shutdown()
