@@ -51,7 +51,7 @@ struct ObservabilityCtlTests {
     }
 
     @Test func upstreamsPrintsOneAlignedRowPerServer() async throws {
-        let stack = try await ObservedStack.start()
+        let stack = try await ObservedStack.start(failFast: true)
         try await stack.upstreams[1].setBehaviour(.closed)
         try await stack.upstreams[0].setBehaviour(.closed)
         _ = try await stack.ask("down.example.test")
@@ -66,7 +66,7 @@ struct ObservabilityCtlTests {
             #expect(line.hasPrefix("p\(index + 1) "), "\(run)")
             #expect(line.contains(stack.serverLabel(index)), "\(run)")
             #expect(String(line.dropFirst(stateColumn).prefix(4)) == "down", "misaligned: \(line)")
-            #expect(line.contains("refused"), "\(line)")
+            #expect(line.hasSuffix("refused)") || line.hasSuffix("timeout"), "\(line)")  // LAST ERROR
         }
         await stack.stop()
     }

@@ -22,7 +22,7 @@ struct ObservabilityHealthTests {
     static let failing = Stage(status: "failing", httpStatus: 503, ctlExit: 2, providersUp: 0, down: ["p1", "p2"])
 
     @Test func okThenDegradedThenFailingThenOkAgain() async throws {
-        let stack = try await ObservedStack.start()
+        let stack = try await ObservedStack.start(failFast: true)
         try await expect(stack, Self.ok)
 
         // p1 refuses: the next question fails there (one failure marks it down) and p2 answers.
@@ -44,7 +44,7 @@ struct ObservabilityHealthTests {
     }
 
     @Test func blackholedProvidersTimeOutAndHealthFails() async throws {
-        let stack = try await ObservedStack.start { $0.timeoutMs = 300 }
+        let stack = try await ObservedStack.start(failFast: true) { $0.timeoutMs = 300 }
         try await stack.upstreams[0].setBehaviour(.blackhole)
         try await stack.upstreams[1].setBehaviour(.blackhole)
         _ = try await stack.ask("silence.example.test")
