@@ -255,6 +255,7 @@ public final class Daemon: Sendable {
         }
         if healthy { healthy = resolverAnswersLocally() }
         if healthy && watchdogInterval != nil { notifier.watchdog() }
+        _ = rate.queriesPerSecond(total: UInt64(metrics.udp.total + metrics.tcp.total))
         let health = healthReport().status.rawValue
         let changed = lastHealth.withLock { last -> Bool in
             defer { last = health }
