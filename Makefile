@@ -8,8 +8,13 @@ PREFIX       ?= /usr/local
 DESTDIR      ?=
 SYSCONFDIR   ?= /etc
 UNITDIR      ?= /lib/systemd/system
+DOCDIR       ?= $(PREFIX)/share/doc/holdfast
+# `make install BIN_DIR=DIR` installs the binaries already built in DIR (e.g. the debug bin
+# dir, as the install test does) instead of building a release first.
+BIN_DIR      ?=
 BUILD_FLAGS  ?=
 RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
+INSTALL_BIN   = $(or $(BIN_DIR),$(RELEASE_BIN))
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
 .PHONY: all deps build release run test bench fuzz soak install uninstall clean check-root-port
@@ -42,9 +47,9 @@ test: deps
 bench: deps
 	@scripts/bench.sh
 
-install: release
-	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(SYSCONFDIR)/holdfast" "$(DESTDIR)$(UNITDIR)"
-	install -m 0755 "$(RELEASE_BIN)/holdfastd" "$(RELEASE_BIN)/holdfastctl" "$(DESTDIR)$(PREFIX)/bin/"
+install: $(if $(BIN_DIR),,release)
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(SYSCONFDIR)/holdfast" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(DOCDIR)"
+	install -m 0755 "$(INSTALL_BIN)/holdfastd" "$(INSTALL_BIN)/holdfastctl" "$(DESTDIR)$(PREFIX)/bin/"
 	@if [ -e "$(DESTDIR)$(SYSCONFDIR)/holdfast/holdfast.toml" ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/holdfast/holdfast.toml"; \
 	else \
@@ -52,10 +57,14 @@ install: release
 	fi
 	sed 's|/usr/local/bin|$(PREFIX)/bin|g' systemd/holdfastd.service > "$(DESTDIR)$(UNITDIR)/holdfastd.service"
 	install -m 0644 systemd/holdfastd.socket "$(DESTDIR)$(UNITDIR)/holdfastd.socket"
+	"$(INSTALL_BIN)/holdfastd" --help > "$(DESTDIR)$(DOCDIR)/holdfastd.txt"
+	"$(INSTALL_BIN)/holdfastctl" --help > "$(DESTDIR)$(DOCDIR)/holdfastctl.txt"
 
 uninstall:
 	rm -f "$(DESTDIR)$(PREFIX)/bin/holdfastd" "$(DESTDIR)$(PREFIX)/bin/holdfastctl"
 	rm -f "$(DESTDIR)$(UNITDIR)/holdfastd.service" "$(DESTDIR)$(UNITDIR)/holdfastd.socket"
+	rm -f "$(DESTDIR)$(DOCDIR)/holdfastd.txt" "$(DESTDIR)$(DOCDIR)/holdfastctl.txt"
+	rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
 	@echo "left $(DESTDIR)$(SYSCONFDIR)/holdfast/ and /var/lib/holdfast in place"
 
 clean:

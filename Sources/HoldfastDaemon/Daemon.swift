@@ -9,6 +9,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -96,6 +97,7 @@ public final class Daemon: Sendable {
             printError("holdfastd: \(error)")
             return ExitStatus.configError
         }
+        if let unsafe = ConfigFileSafety.check(path: configPath) { printError("holdfastd: \(unsafe)"); return ExitStatus.configError }
         let daemon: Daemon
         do {
             daemon = try Daemon(configPath: configPath, configuration: configuration, logger: logger)
@@ -107,6 +109,11 @@ public final class Daemon: Sendable {
     }
 
     private func serve() async -> Int32 {
+        // Trap the signals before anything can be announced: a SIGTERM that arrives right after
+        // READY=1 must stop the daemon gracefully (cache persisted, exit 0), not kill it, and an
+        // early SIGHUP must not terminate it. The sequences buffer until the services read them.
+        let stopSignals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let reloadSignals = await UnixSignalsSequence(trapping: .sighup)
         let config = configuration.withLock { $0 }
         loadCache(path: config.cache.persistPath)
         let inherited = SocketActivation.takeInheritedSockets()
@@ -129,6 +136,7 @@ public final class Daemon: Sendable {
             await shutdownResources()
             return ExitStatus.runtimeFailure
         }
+        if let failed = applyPrivilegeSettings(config) { await control.server.shutdown(); await server.close(); await shutdownResources(); return failed }
         let addresses = server.boundAddresses.map { "\($0.transport.rawValue) \($0.address.ipAddress ?? "?"):\($0.address.port ?? 0)" }
         logger.notice("holdfastd ready", metadata: [
             "listen": "\(addresses)", "cache_entries": "\(cache.count)", "providers": "\(config.upstream.providers.map(\.name))",
@@ -139,17 +147,35 @@ public final class Daemon: Sendable {
             .init(service: control, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: PersistenceService(daemon: self), successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: DNSService(server: server, resolver: resolver, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup),
-            .init(service: ReloadService(daemon: self), successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: ReloadService(daemon: self, signals: reloadSignals), successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: WatchdogService(daemon: self), successTerminationBehavior: .gracefullyShutdownGroup),
         ]
-        let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        var status = ExitStatus.success
-        do {
-            try await serviceGroup.run()
-        } catch {
-            logger.error("service failed", metadata: ["error": "\(error)"])
-            status = ExitStatus.runtimeFailure
+        let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
+        let status = await withTaskGroup(of: Int32?.self) { group -> Int32 in
+            group.addTask { [logger] in
+                for await signal in stopSignals {
+                    logger.notice("stopping", metadata: ["signal": "\(signal)"])
+                    await serviceGroup.triggerGracefulShutdown()
+                    break
+                }
+                return nil
+            }
+            group.addTask { [logger] in
+                do {
+                    try await serviceGroup.run()
+                    return ExitStatus.success
+                } catch {
+                    logger.error("service failed", metadata: ["error": "\(error)"])
+                    return ExitStatus.runtimeFailure
+                }
+            }
+            var result = ExitStatus.success
+            for await finished in group {
+                guard let finished else { continue }
+                result = finished
+                group.cancelAll()
+            }
+            return result
         }
         notifier.stopping(status: "stopping")
         await shutdownResources()

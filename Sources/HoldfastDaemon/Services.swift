@@ -45,9 +45,10 @@ struct PersistenceService: Service {
 /// SIGHUP reloads the config file.
 struct ReloadService: Service {
     let daemon: Daemon
+    /// Trapped before READY=1, so an early SIGHUP is queued rather than fatal.
+    let signals: UnixSignalsSequence
 
     func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             _ = await daemon.reload(trigger: "SIGHUP")
         }

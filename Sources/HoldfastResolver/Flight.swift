@@ -33,11 +33,15 @@ final class Flight: Sendable {
     }
 
     private let state = Mutex(State())
+    /// When the upstream fetch started: `client_timeout_ms` counts from here, so a client that
+    /// joins a fetch already silent for that long gets its stale answer at once.
+    private let started = ContinuousClock.now
 
     /// Waits for the outcome. `early` waiters (those with stale data to fall back on) are also
-    /// woken by an all-down signal and by `timeoutMs`.
+    /// woken by an all-down signal and once `timeoutMs` has passed since the fetch started.
     func wait(early: Bool, timeoutMs: Int?) async -> FlightEvent {
         var timer: Task<Void, Never>? = nil
+        let deadline = timeoutMs.map { started + .milliseconds($0) }
         let id = state.withLock { state -> Int in
             state.nextWaiter += 1
             return state.nextWaiter
@@ -46,14 +50,15 @@ final class Flight: Sendable {
             let immediate: FlightEvent? = state.withLock { state in
                 if let outcome = state.outcome { return .done(outcome) }
                 if early && state.allDown { return .allDown }
+                if early, let deadline, ContinuousClock.now >= deadline { return .timedOut }
                 state.waiters[id] = (continuation, early)
                 return nil
             }
             if let immediate {
                 continuation.resume(returning: immediate)
-            } else if early, let timeoutMs {
+            } else if early, let deadline {
                 timer = Task { [weak self] in
-                    try? await Task.sleep(for: .milliseconds(timeoutMs))
+                    try? await Task.sleep(until: deadline, clock: .continuous)
                     guard !Task.isCancelled else { return }
                     self?.resume(waiter: id, with: .timedOut)
                 }

@@ -66,16 +66,10 @@ public final class ChildProcess: Sendable {
             highCopies.append(high)
             posix_spawn_file_actions_adddup2(&actions, high, Int32(3 + index))
         }
-        // Nothing else crosses over: SwiftNIO opens its sockets without SOCK_CLOEXEC on Linux,
-        // so without this every child (holdfastd, dig, holdfastctl) inherits the test process's
-        // open sockets, e.g. a FakeUpstream's. Closing them in the test then does not close
-        // them: a `.closed` upstream keeps swallowing queries (no ICMP refusal) and reopening
-        // its port fails with EADDRINUSE while the child lives.
-        // (glibc >= 2.34 has it; Swift's Glibc module does not import the _np declaration.)
-        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
-            typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-            _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, Int32(3 + inheritedFDs.count))
-        }
+        // Nothing else crosses: NIO opens its sockets without close-on-exec, so a child would
+        // otherwise keep e.g. a FakeUpstream's port bound after the test closed it (a "closed"
+        // upstream then drops queries silently instead of refusing them).
+        _ = closeFromAction?(&actions, Int32(3 + inheritedFDs.count))
 
         var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
         if newProcessGroup {
@@ -216,3 +210,11 @@ extension ChildProcess {
 private final class ReapedFlag: Sendable {
     let flag = Mutex(false)
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which the Glibc module does not
+/// import; looked up at run time, nil on an older libc (children then inherit stray fds).
+private let closeFromAction: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32)? = {
+    guard let handle = dlopen(nil, RTLD_NOW),
+          let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32).self)
+}()

@@ -45,6 +45,8 @@ public struct DaemonConfig: Sendable {
     public var listenIPv6 = false
     public var allow: [String] = ["127.0.0.0/8", "::1/128"]
     public var threads = 1
+    /// `[server] user`: the account to switch to when the daemon starts as root; nil = not set.
+    public var user: String?
     public var policy = "failover"
     public var timeoutMs = 500
     public var hedgeAfterMs = 0
@@ -83,6 +85,7 @@ public struct DaemonConfig: Sendable {
         lines.append("listen = [\(listen.joined(separator: ", "))]")
         lines.append("allow = \(Self.array(allow))")
         lines.append("threads = \(threads)")
+        if let user { lines.append("user = \(Self.quoted(user))") }
         lines.append("")
         lines.append("[upstream]")
         lines.append("policy = \"\(policy)\"")

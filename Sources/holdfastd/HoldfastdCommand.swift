@@ -8,7 +8,6 @@ import Glibc
 #endif
 
 /// `holdfastd`: the resilient local DNS resolver daemon.
-@main
 struct HoldfastdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "holdfastd",
