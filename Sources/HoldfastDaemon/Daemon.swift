@@ -252,7 +252,7 @@ public final class Daemon: Sendable {
                 return .failure(ReloadFailure(message: "cannot bind new listen addresses: \(error)"))
             }
         }
-        upstream.reconfigure(ConfigurationMapping.upstream(fresh))
+        await upstream.reconfigureAndWait(ConfigurationMapping.upstream(fresh))
         cache.reconfigure(ConfigurationMapping.cache(fresh))
         resolver.reconfigure(ConfigurationMapping.resolver(fresh))
         server.update(
