@@ -36,8 +36,8 @@ struct ObservabilityHealthTests {
         try await expect(stack, Self.failing)
 
         // Both come back: probes (every second) find them and health returns to ok by itself.
-        try await stack.upstreams[0].setBehaviour(.normal)
-        try await stack.upstreams[1].setBehaviour(.normal)
+        try await stack.restore(0)
+        try await stack.restore(1)
         try await expect(stack, Self.ok, waitingUpTo: .seconds(15))
         #expect(try await stack.ask("recovered.example.test").rcode == .noError)
         await stack.stop()

@@ -92,10 +92,17 @@ struct ObservabilityMetricsTests {
         }
         #expect(counted)
         let metrics = try await stack.metrics()
-        #expect(metrics.sum("holdfast_upstream_requests_total", ["provider": "p1", "outcome": "network_error"]) == 1)
+        let upstreams = try await stack.json("/upstreams")
+        // Refused at once (network_error); "timeout" if the refusal never reached c-ares (seen
+        // about once in ten parallel runs, see the report). Labels are the snake_case raw values.
+        let p1Failures = metrics.sum("holdfast_upstream_requests_total", ["provider": "p1", "outcome": "network_error"])
+            + metrics.sum("holdfast_upstream_requests_total", ["provider": "p1", "outcome": "timeout"])
+        #expect(p1Failures == 1, "\(metrics.samples("holdfast_upstream_requests_total")) \(upstreams)")
         #expect(metrics.sum("holdfast_upstream_requests_total", ["provider": "p2", "outcome": "servfail"]) == 1)
         #expect(metrics.sum("holdfast_queries_total", ["rcode": "SERVFAIL"]) == 1)
-        #expect(metrics.sum("holdfast_upstream_up") == 0)
+        // The up gauges follow the status board, published a moment after the answer.
+        let allDown = await eventually(timeout: .seconds(5)) { (try? await stack.metrics())?.sum("holdfast_upstream_up") == 0 }
+        #expect(allDown)
         #expect(metrics.sum("holdfast_request_duration_seconds_count", ["result": "error"]) == 1)
         let stats = try await stack.json("/stats")
         #expect(stats["upstream"]["failures"].int == 2)
@@ -130,7 +137,7 @@ struct ObservabilityMetricsTests {
         #expect(health["stale_answers_last_minute"].int == 1)
         #expect(health["reasons"].array.contains { $0.string?.contains("stale") == true }, "\(health)")
         // Restored: the provider is up again, but a stale answer in the last minute still degrades.
-        try await stack.upstreams[0].setBehaviour(.normal)
+        try await stack.restore(0)
         let recovered = await eventually { (try? await stack.healthStatus()) == "degraded" }
         let final = try await stack.get("/health")
         #expect(recovered, "\(final)")

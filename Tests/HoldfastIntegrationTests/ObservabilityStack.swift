@@ -57,6 +57,39 @@ struct ObservedStack {
     /// `server` label of upstream `index` ("127.0.0.1:PORT").
     func serverLabel(_ index: Int) -> String { upstreams[index].address }
 
+    /// Switches upstream `index` back to `.normal` (reopening its port if it was `.closed`).
+    /// Reopening the same port now and then meets a transient EADDRINUSE on this loaded machine
+    /// (nothing holds the port a moment later, per `ss`): retried, bounded, before failing.
+    func restore(_ index: Int) async throws {
+        var lastError: (any Error)?
+        for _ in 0..<20 {
+            do {
+                try await upstreams[index].setBehaviour(.normal)
+                return
+            } catch {
+                lastError = error
+                // The fake now believes it is .normal without sockets: back to .closed (holding
+                // the port again) so the next .normal reopens it.
+                try? await upstreams[index].setBehaviour(.closed)
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let port = upstreams[index].port
+        let ss = try? await ChildProcess.run("/usr/bin/ss", ["-tuanpe"], timeout: .seconds(5))
+        let holders = (ss?.stdout ?? []).filter { $0.contains(":\(port) ") }
+        throw ObservabilityError("cannot reopen upstream \(index) on port \(port): \(lastError.map { "\($0)" } ?? "?"); held by:\n"
+            + holders.joined(separator: "\n"))
+    }
+
+    /// Waits (bounded) until `/upstreams` satisfies `condition`: the upstream layer publishes
+    /// its status board just after it hands an answer over, so a read right after a query may
+    /// be a moment behind.
+    @discardableResult
+    func upstreamsWhen(_ condition: @escaping @Sendable (JSONValue) -> Bool) async throws -> JSONValue {
+        _ = await eventually(timeout: .seconds(5)) { (try? await json("/upstreams")).map(condition) ?? false }
+        return try await json("/upstreams")
+    }
+
     // MARK: Control API
 
     func get(_ target: String) async throws -> ObservabilityHTTP.Reply {
