@@ -252,7 +252,7 @@ public final class Daemon: Sendable {
                 return .failure(ReloadFailure(message: "cannot bind new listen addresses: \(error)"))
             }
         }
-        upstream.reconfigure(ConfigurationMapping.upstream(fresh))
+        await upstream.reconfigureAndWait(ConfigurationMapping.upstream(fresh))
         cache.reconfigure(ConfigurationMapping.cache(fresh))
         resolver.reconfigure(ConfigurationMapping.resolver(fresh))
         server.update(
@@ -281,6 +281,7 @@ public final class Daemon: Sendable {
         }
         if healthy { healthy = resolverAnswersLocally() }
         if healthy && watchdogInterval != nil { notifier.watchdog() }
+        _ = rate.queriesPerSecond(total: UInt64(metrics.udp.total + metrics.tcp.total))
         let health = healthReport().status.rawValue
         let changed = lastHealth.withLock { last -> Bool in
             defer { last = health }

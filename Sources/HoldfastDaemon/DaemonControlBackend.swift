@@ -46,7 +46,7 @@ struct DaemonControlBackend: ControlBackend {
         })
     }
 
-    func metricsText() -> String { daemon.metrics.exposition(cacheEntryCount: daemon.cache.count) }
+    func metricsText() -> String { daemon.metrics.exposition(cacheEntryCount: daemon.cache.count, upstreams: daemon.upstream.status()) }
 
     func cacheEntry(name: String, type: String) throws -> CacheEntryReport {
         guard let dnsName = try? DNSName(name) else { throw ControlBadRequest("not a valid DNS name: \(name)") }
@@ -110,7 +110,9 @@ struct ControlEndpoint: Service {
     }
 }
 
-/// Queries per second over the last few seconds, from periodic samples of the total.
+/// Queries per second over the last few seconds, from samples of the total taken at each
+/// `/stats` request and at each housekeeping tick (so a one-shot `holdfastctl status` has an
+/// earlier sample to compare with even when nothing else polls).
 final class QueryRate: Sendable {
     private let samples = Mutex<[(millis: UInt64, total: UInt64)]>([])
     private let clock: any MillisecondClock
@@ -121,7 +123,8 @@ final class QueryRate: Sendable {
         let now = clock.nowMillis()
         return samples.withLock { samples in
             samples.append((now, total))
-            samples.removeAll { now - $0.millis > 10_000 }
+            // The last 10 s, plus the newest sample before them: ticks may be further apart.
+            while samples.count > 2, now - samples[1].millis > 10_000 { samples.removeFirst() }
             guard let oldest = samples.first, now > oldest.millis + 200 else { return 0 }
             return Double(total - oldest.total) * 1000 / Double(now - oldest.millis)
         }

@@ -193,9 +193,30 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
         }
     }
 
-    /// Prometheus text exposition 0.0.4.
-    func exposition(cacheEntryCount: Int) -> String {
+    /// Sets `holdfast_upstream_up` from the pool's current view and drops the series of servers
+    /// a reload removed (and adds those it added), so the gauge always matches the running config.
+    func syncUpstreamUp(_ providers: [ProviderStatus]) {
+        var current: [String: (provider: String, server: String, isUp: Bool)] = [:]
+        for provider in providers {
+            for server in provider.servers {
+                current["\(provider.name)|\(server.address)"] = (provider.name, server.address, server.isUp)
+            }
+        }
+        let removed: [CoreMetrics.Gauge] = upHandles.withLock { handles in
+            let gone = handles.filter { current[$0.key] == nil }
+            for key in gone.keys { handles[key] = nil }
+            return Array(gone.values)
+        }
+        for gauge in removed { gauge.destroy() }
+        for entry in current.values {
+            upGauge(provider: entry.provider, server: entry.server).record(entry.isUp ? 1 : 0)
+        }
+    }
+
+    /// Prometheus text exposition 0.0.4, with the gauges brought up to date first.
+    func exposition(cacheEntryCount: Int, upstreams: [ProviderStatus]) -> String {
         cacheEntries.record(cacheEntryCount)
+        syncUpstreamUp(upstreams)
         return registry.emitToString()
     }
 }

@@ -54,6 +54,19 @@ public final class UpstreamPool: Sendable {
         loop.execute { engine.reconfigure(configuration) }
     }
 
+    /// Like `reconfigure`, but returns once the new configuration is in effect on the loop
+    /// thread and `status()` shows it, so a reload that reports success is visible at once.
+    public func reconfigureAndWait(_ configuration: UpstreamConfiguration) async {
+        let engine = self.engine
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let accepted = loop.execute {
+                engine.reconfigure(configuration)
+                continuation.resume()
+            }
+            if !accepted { continuation.resume() }  // shutting down: nothing left to apply
+        }
+    }
+
     /// Stops the loop thread: fails waiting questions, cancels and destroys every channel.
     /// Idempotent; call from outside the c-ares thread.
     public func shutdown() {

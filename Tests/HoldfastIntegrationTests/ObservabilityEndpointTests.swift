@@ -57,7 +57,7 @@ struct ObservabilityEndpointTests {
         #expect(stats["cache"]["misses"].int == 3)
         #expect(stats["cache"]["stale"].int == 0)
         #expect(stats["cache"]["entries"].int == 3)
-        #expect(stats["upstream"]["requests"].int == 3)
+        #expect((stats["upstream"]["requests"].int ?? 0) >= 3)  // more if an RTO moved a question on
         #expect(stats["upstream"]["failures"].int == 0)
         #expect(stats["cache_hit_ratio"].number == 0.25)
         await stack.stop()
@@ -66,7 +66,7 @@ struct ObservabilityEndpointTests {
     @Test func upstreamsListProvidersAndServers() async throws {
         let stack = try await ObservedStack.start()
         try await stack.ask("rtt.example.test")
-        let report = try await stack.json("/upstreams")
+        let report = try await stack.upstreamsWhen { ($0["providers"][0]["servers"][0]["requests"].int ?? 0) >= 1 }
         #expect(report.keys == ["providers"])
         let providers = report["providers"].array
         #expect(providers.map { $0["name"].string } == ["p1", "p2"])
@@ -79,24 +79,33 @@ struct ObservabilityEndpointTests {
             #expect(server["consecutive_failures"].int == 0)
             #expect(server["failures"].int == 0)
         }
-        // p1 answered the question: it has a smoothed RTT; p2 was never asked, so it has none.
-        #expect(providers[0]["servers"][0]["requests"].int == 1)
+        // p1 answered the question: it has a smoothed RTT. p2 is asked only if p1 stayed silent
+        // past its RTO (a loaded machine); never asked, it has no RTT yet.
+        #expect((providers[0]["servers"][0]["requests"].int ?? 0) >= 1)
         #expect((providers[0]["servers"][0]["srtt_ms"].number ?? -1) > 0)
-        #expect(providers[1]["servers"][0]["srtt_ms"] == .null)
+        if providers[1]["servers"][0]["requests"].int == 0 {
+            #expect(providers[1]["servers"][0]["srtt_ms"] == .null)
+        }
         await stack.stop()
     }
 
     @Test func upstreamsShowADownServerWithItsLastError() async throws {
-        let stack = try await ObservedStack.start()
+        let stack = try await ObservedStack.start(failFast: true)
         try await stack.upstreams[0].setBehaviour(.closed)
         let answer = try await stack.ask("fallback.example.test")
         #expect(answer.rcode == .noError)
+        // The attempt is counted when c-ares reports the refusal (at once, unless a loaded
+        // machine let the 376 ms RTO of an unmeasured server expire first: then "timeout").
+        let counted = await eventually(timeout: .seconds(5)) {
+            (try? await stack.json("/upstreams"))?["providers"][0]["servers"][0]["failures"].int == 1
+        }
+        #expect(counted)
         let p1 = try await stack.json("/upstreams")["providers"][0]
         #expect(p1["state"].string == "down")
         #expect(p1["servers"][0]["state"].string == "down")
-        #expect(p1["servers"][0]["consecutive_failures"].int == 1)
-        #expect(p1["servers"][0]["failures"].int == 1)
-        #expect(p1["servers"][0]["last_error"].string?.contains("refused") == true, "\(p1)")
+        #expect((p1["servers"][0]["consecutive_failures"].int ?? 0) >= 1)
+        let lastError = p1["servers"][0]["last_error"].string ?? ""
+        #expect(lastError.contains("refused") || lastError.contains("timeout"), "\(p1)")
         await stack.stop()
     }
 
@@ -156,10 +165,10 @@ struct ObservabilityEndpointTests {
         let all = try await stack.post("/cache/flush")
         #expect(all.json == .object(["flushed": .number(2)]), "\(all)")
         #expect(try await stack.json("/stats")["cache"]["entries"].int == 0)
-        // The next question goes upstream again.
-        let before = stack.upstreams[0].queryCount
+        // The next question goes upstream again (to whichever provider is first up).
+        let before = stack.upstreams.map(\.queryCount).reduce(0, +)
         try await stack.ask("b.example.test")
-        #expect(stack.upstreams[0].queryCount == before + 1)
+        #expect(stack.upstreams.map(\.queryCount).reduce(0, +) > before)
         await stack.stop()
     }
 
@@ -183,7 +192,6 @@ struct ObservabilityEndpointTests {
         let third = try await FakeUpstream.start()
         third.setDefaultIPv4(ObservedStack.answerAddress)
         var config = DaemonConfig(upstreams: stack.upstreams.map { .v4(UInt16($0.port)) } + [.v4(UInt16(third.port))])
-        config.failureThreshold = 1
         config.probeIntervalS = 1
         try stack.daemon.rewriteConfig(config)
         let ok = try await stack.post("/reload")
@@ -192,6 +200,15 @@ struct ObservabilityEndpointTests {
         let names = try await stack.json("/upstreams")["providers"].array.map { $0["name"].string }
         #expect(names == ["p1", "p2", "p3"])
         #expect(try await stack.json("/health")["providers_total"].int == 3)
+        let withThird = try await stack.metrics()
+        #expect(withThird.samples("holdfast_upstream_up", ["provider": "p3", "server": third.address]).map(\.value) == [1])
+
+        // Dropping p2 drops its up gauge: a removed server must not count as up (or down) forever.
+        config.providers.remove(at: 1)
+        try stack.daemon.rewriteConfig(config)
+        #expect(try await stack.post("/reload").status == 200)
+        let withoutSecond = try await stack.metrics()
+        #expect(withoutSecond.samples("holdfast_upstream_up").map { $0.labels["provider"] ?? "" }.sorted() == ["p1", "p3"])
 
         let broken = config.render(port: stack.daemon.port, directory: stack.daemon.directory.path)
             .replacingOccurrences(of: "policy = \"failover\"", with: "policy = \"sideways\"")
@@ -202,7 +219,7 @@ struct ObservabilityEndpointTests {
         #expect(body["ok"].bool == false)
         #expect(body["error"].string?.contains("policy") == true, "\(body)")
         // The running config stays.
-        #expect(try await stack.json("/health")["providers_total"].int == 3)
+        #expect(try await stack.json("/health")["providers_total"].int == 2)
         #expect(try await stack.ask("after-reload.example.test").rcode == .noError)
         await stack.stop()
         await third.shutdown()

@@ -22,7 +22,7 @@ struct ObservabilityHealthTests {
     static let failing = Stage(status: "failing", httpStatus: 503, ctlExit: 2, providersUp: 0, down: ["p1", "p2"])
 
     @Test func okThenDegradedThenFailingThenOkAgain() async throws {
-        let stack = try await ObservedStack.start()
+        let stack = try await ObservedStack.start(failFast: true)
         try await expect(stack, Self.ok)
 
         // p1 refuses: the next question fails there (one failure marks it down) and p2 answers.
@@ -36,15 +36,15 @@ struct ObservabilityHealthTests {
         try await expect(stack, Self.failing)
 
         // Both come back: probes (every second) find them and health returns to ok by itself.
-        try await stack.upstreams[0].setBehaviour(.normal)
-        try await stack.upstreams[1].setBehaviour(.normal)
+        try await stack.restore(0)
+        try await stack.restore(1)
         try await expect(stack, Self.ok, waitingUpTo: .seconds(15))
         #expect(try await stack.ask("recovered.example.test").rcode == .noError)
         await stack.stop()
     }
 
     @Test func blackholedProvidersTimeOutAndHealthFails() async throws {
-        let stack = try await ObservedStack.start { $0.timeoutMs = 300 }
+        let stack = try await ObservedStack.start(failFast: true) { $0.timeoutMs = 300 }
         try await stack.upstreams[0].setBehaviour(.blackhole)
         try await stack.upstreams[1].setBehaviour(.blackhole)
         _ = try await stack.ask("silence.example.test")

@@ -12,10 +12,12 @@ struct ObservedStack {
 
     static let answerAddress: [UInt8] = [192, 0, 2, 7]
 
-    /// Starts `providers` fake upstreams and the daemon (failure_threshold 1, probe every
-    /// second, stale serving and prefetch off unless `configure` says otherwise).
+    /// Starts `providers` fake upstreams and the daemon (prefetch off). With `failFast`, one
+    /// failure marks a server down and a down server is probed every second; otherwise the
+    /// daemon's default threshold (3) keeps a single slow reply on a loaded machine (an RTO of
+    /// 50 ms once measured) from marking a healthy fake down.
     static func start(
-        providers: Int = 2, metricsListen: Bool = false,
+        providers: Int = 2, failFast: Bool = false, metricsListen: Bool = false,
         configure: (inout DaemonConfig) throws -> Void = { _ in }
     ) async throws -> ObservedStack {
         var upstreams: [FakeUpstream] = []
@@ -26,8 +28,8 @@ struct ObservedStack {
         }
         var config = DaemonConfig(upstreams: upstreams.map { LoopbackAddress.v4(UInt16($0.port)) })
         config.timeoutMs = 800
-        config.failureThreshold = 1
         config.probeIntervalS = 1
+        if failFast { config.failureThreshold = 1 }
         config.prefetch = false
         var metricsPort: UInt16?
         if metricsListen {
@@ -54,6 +56,39 @@ struct ObservedStack {
 
     /// `server` label of upstream `index` ("127.0.0.1:PORT").
     func serverLabel(_ index: Int) -> String { upstreams[index].address }
+
+    /// Switches upstream `index` back to `.normal` (reopening its port if it was `.closed`).
+    /// Reopening the same port now and then meets a transient EADDRINUSE on this loaded machine
+    /// (nothing holds the port a moment later, per `ss`): retried, bounded, before failing.
+    func restore(_ index: Int) async throws {
+        var lastError: (any Error)?
+        for _ in 0..<20 {
+            do {
+                try await upstreams[index].setBehaviour(.normal)
+                return
+            } catch {
+                lastError = error
+                // The fake now believes it is .normal without sockets: back to .closed (holding
+                // the port again) so the next .normal reopens it.
+                try? await upstreams[index].setBehaviour(.closed)
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let port = upstreams[index].port
+        let ss = try? await ChildProcess.run("/usr/bin/ss", ["-tuanpe"], timeout: .seconds(5))
+        let holders = (ss?.stdout ?? []).filter { $0.contains(":\(port) ") }
+        throw ObservabilityError("cannot reopen upstream \(index) on port \(port): \(lastError.map { "\($0)" } ?? "?"); held by:\n"
+            + holders.joined(separator: "\n"))
+    }
+
+    /// Waits (bounded) until `/upstreams` satisfies `condition`: the upstream layer publishes
+    /// its status board just after it hands an answer over, so a read right after a query may
+    /// be a moment behind.
+    @discardableResult
+    func upstreamsWhen(_ condition: @escaping @Sendable (JSONValue) -> Bool) async throws -> JSONValue {
+        _ = await eventually(timeout: .seconds(5)) { (try? await json("/upstreams")).map(condition) ?? false }
+        return try await json("/upstreams")
+    }
 
     // MARK: Control API
 
