@@ -60,6 +60,24 @@ final class ServerShared: Sendable {
 
     var openConnections: Int { connections.load(ordering: .relaxed) }
 
+    /// Admission and the synchronous path in one place for both transports: clients outside
+    /// the ACL get REFUSED, clients over their rate limit get a TC=1 stub over UDP (legitimate
+    /// clients retry over TCP, a spoofed victim gets nothing larger than the query, as BIND's
+    /// RRL "slip" does) or REFUSED over TCP; everyone else goes to the resolver.
+    @inline(__always)
+    func dispose(_ packet: UnsafeRawBufferPointer, transport: Transport, client: ClientEndpoint) -> QueryResolver.Disposition {
+        guard allows(client) else {
+            return resolver.refusal(for: packet, transport: transport).map { .raw($0) } ?? .drop
+        }
+        guard withinRateLimit(client) else {
+            let answer = transport == .udp
+                ? resolver.rateLimited(packet, transport: transport)
+                : resolver.refusal(for: packet, transport: transport)
+            return answer.map { .raw($0) } ?? .drop
+        }
+        return resolver.handle(packet, transport: transport, client: client)
+    }
+
     func submit(_ query: ClientQuery, respond: @escaping @Sendable (Reply) -> Void) {
         jobs.yield(ResolutionJob(query: query, respond: respond))
     }

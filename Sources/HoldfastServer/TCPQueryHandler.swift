@@ -61,19 +61,7 @@ final class TCPQueryHandler: ChannelInboundHandler {
         lastActivity = .now()
         guard let remote = context.channel.remoteAddress else { return }
         let client = ClientEndpoint(remote)
-        guard shared.allows(client) else {
-            if let refusal = frame.withUnsafeReadableBytes({ shared.resolver.refusal(for: $0, transport: .tcp) }) {
-                write(refusal, context: context)
-            }
-            return
-        }
-        guard shared.withinRateLimit(client) else {
-            if let refusal = frame.withUnsafeReadableBytes({ shared.resolver.refusal(for: $0, transport: .tcp) }) {
-                write(refusal, context: context)
-            }
-            return
-        }
-        let disposition = frame.withUnsafeReadableBytes { shared.resolver.handle($0, transport: .tcp, client: client) }
+        let disposition = frame.withUnsafeReadableBytes { shared.dispose($0, transport: .tcp, client: client) }
         switch disposition {
         case .drop:
             return

@@ -17,20 +17,8 @@ final class UDPQueryHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let client = ClientEndpoint(envelope.remoteAddress)
-        guard shared.allows(client) else {
-            let refusal = envelope.data.withUnsafeReadableBytes { shared.resolver.refusal(for: $0, transport: .udp) }
-            if let refusal { write(refusal, to: envelope.remoteAddress, context: context) }
-            return
-        }
-        guard shared.withinRateLimit(client) else {
-            // Over the limit: a TC=1 stub (legitimate clients retry over TCP, a spoofed victim
-            // gets a packet no larger than the query), as BIND's RRL "slip" does.
-            let stub = envelope.data.withUnsafeReadableBytes { shared.resolver.rateLimited($0, transport: .udp) }
-            if let stub { write(stub, to: envelope.remoteAddress, context: context) }
-            return
-        }
         let disposition = envelope.data.withUnsafeReadableBytes { packet in
-            shared.resolver.handle(packet, transport: .udp, client: client)
+            shared.dispose(packet, transport: .udp, client: client)
         }
         switch disposition {
         case .drop:

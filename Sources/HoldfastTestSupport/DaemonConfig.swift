@@ -47,6 +47,9 @@ public struct DaemonConfig: Sendable {
     public var threads = 1
     /// `[server] user`: the account to switch to when the daemon starts as root; nil = not set.
     public var user: String?
+    /// `[server] rate_limit_qps` / `rate_limit_burst`; nil = not set (no limit).
+    public var rateLimitQPS: Int?
+    public var rateLimitBurst: Int?
     public var policy = "failover"
     public var timeoutMs = 500
     public var hedgeAfterMs = 0
@@ -86,6 +89,8 @@ public struct DaemonConfig: Sendable {
         lines.append("allow = \(Self.array(allow))")
         lines.append("threads = \(threads)")
         if let user { lines.append("user = \(Self.quoted(user))") }
+        Self.optional(&lines, "rate_limit_qps", rateLimitQPS)
+        Self.optional(&lines, "rate_limit_burst", rateLimitBurst)
         lines.append("")
         lines.append("[upstream]")
         lines.append("policy = \"\(policy)\"")
