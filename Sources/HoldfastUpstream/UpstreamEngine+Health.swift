@@ -9,8 +9,7 @@ extension UpstreamEngine {
         case .none:
             return
         case .markedDown:
-            logger.warning("upstream server marked down", metadata: [
-                "provider": "\(server.provider)", "server": "\(server.label)",
+            logChange(of: server, level: .warning, "upstream server marked down", [
                 "error": "\(server.health.lastError?.description ?? "")"])
             scheduleProbe(server)
             // Publish first, so status() and isKnownDown agree with what observers and
@@ -19,12 +18,30 @@ extension UpstreamEngine {
             observer?.serverStateChanged(provider: server.provider, server: server.label, isUp: false)
             notifyAllDown()
         case .markedUp:
-            logger.notice("upstream server up again", metadata: ["provider": "\(server.provider)", "server": "\(server.label)"])
+            logChange(of: server, level: .notice, "upstream server up again", [:])
             if let timer = server.probeTimer { loop.cancel(timer) }
             server.probeTimer = nil
             publish()
             observer?.serverStateChanged(provider: server.provider, server: server.label, isUp: true)
         }
+    }
+
+    /// A server that flaps (answers right around `timeout_ms`) changes state many times a
+    /// second; only one change per server per 10 s is logged at `level`, the rest at debug,
+    /// and the next loud line says how many were quieted.
+    private func logChange(of server: ServerState, level: Logger.Level, _ message: Logger.Message, _ extra: Logger.Metadata) {
+        let now = ContinuousClock.now
+        var metadata: Logger.Metadata = ["provider": "\(server.provider)", "server": "\(server.label)"]
+        metadata.merge(extra) { $1 }
+        if let last = server.lastLoggedChange, now - last < .seconds(10) {
+            server.quietChanges += 1
+            logger.debug(message, metadata: metadata)
+            return
+        }
+        if server.quietChanges > 0 { metadata["changes_since_last_log"] = "\(server.quietChanges)" }
+        server.lastLoggedChange = now
+        server.quietChanges = 0
+        logger.log(level: level, message, metadata: metadata)
     }
 
     private func notifyAllDown() {

@@ -17,6 +17,10 @@ final class ServerState {
     var failures: UInt64 = 0
     var probeTimer: TimerHeap.ID?
     var probeInFlight = false
+    /// When a state change of this server was last logged at notice/warning level, and how
+    /// many changes were logged at debug level since (flap damping for the log).
+    var lastLoggedChange: ContinuousClock.Instant?
+    var quietChanges = 0
     /// Dropped by a reload: finishes what is in flight, takes nothing new.
     var removed = false
 
