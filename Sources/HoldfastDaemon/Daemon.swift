@@ -137,7 +137,10 @@ public final class Daemon: Sendable {
             return ExitStatus.runtimeFailure
         }
         if let failed = applyPrivilegeSettings(config) { await control.server.shutdown(); await server.close(); await shutdownResources(); return failed }
-        let addresses = server.boundAddresses.map { "\($0.transport.rawValue) \($0.address.ipAddress ?? "?"):\($0.address.port ?? 0)" }
+        let addresses = server.boundAddresses.map { bound -> String in
+            let host = bound.address.ipAddress ?? "?"
+            return "\(bound.transport.rawValue) \(host.contains(":") ? "[\(host)]" : host):\(bound.address.port ?? 0)"
+        }
         logger.notice("holdfastd ready", metadata: [
             "listen": "\(addresses)", "cache_entries": "\(cache.count)", "providers": "\(config.upstream.providers.map(\.name))",
         ])
@@ -219,11 +222,23 @@ public final class Daemon: Sendable {
         let now = wallClockSeconds()
         do {
             try await NIOThreadPool.singleton.runIfActive {
+                Self.createParentDirectory(of: path)
                 try CacheSnapshotFile.write(snapshot, to: path, wallClockNow: now)
             }
             logger.info("cache persisted", metadata: ["path": "\(path)", "reason": "\(reason)", "ms": "\(clock.nowMillis() - started)"])
         } catch {
             logger.warning("cannot write cache file", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
+    }
+
+    /// `mkdir -p` (mode 0750) for the cache file's directory, so `make run` as root works
+    /// without systemd's StateDirectory=. Failures surface as the write's own error.
+    static func createParentDirectory(of path: String) {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
+        var prefix = ""
+        for component in path[..<slash].split(separator: "/") {
+            prefix += "/" + component
+            _ = mkdir(prefix, 0o750)
         }
     }
 
