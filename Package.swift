@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -87,6 +88,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
         .executableTarget(
@@ -132,7 +134,7 @@ let package = Package(
             name: "HoldfastControlTests",
             dependencies: ["HoldfastControlModels", "HoldfastControlServer", "HoldfastCtl"]
         ),
-        .testTarget(name: "HoldfastDaemonTests", dependencies: ["HoldfastDaemon"]),
+        .testTarget(name: "HoldfastDaemonTests", dependencies: ["HoldfastDaemon", "HoldfastResolver", "DNSWire"]),
         .testTarget(
             name: "HoldfastIntegrationTests",
             dependencies: ["DNSWire", "HoldfastTestSupport"]

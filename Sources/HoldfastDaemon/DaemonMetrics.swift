@@ -22,7 +22,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
 
     /// `holdfast_queries_total` handles, indexed by `counterIndex(transport:rcode:)`.
     private let queryCounters: [CoreMetrics.Counter]
-    private let durationBySource: [AnswerSource: CoreMetrics.Timer]
+    private let requestDurations = RequestDurationHistogram()
     private let cacheHits: CoreMetrics.Counter
     private let cacheMisses: CoreMetrics.Counter
     private let staleAnswers: CoreMetrics.Counter
@@ -39,12 +39,8 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     init(clock: any MillisecondClock, logQueries: Bool, logger: Logger) {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
-        let latencyBuckets: [Duration] = [
-            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
-            .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
-        ]
-        factory.defaultDurationHistogramBuckets = latencyBuckets
+        // Upstream RTTs (the request-duration histogram is our own, lock-free: see below).
+        factory.defaultDurationHistogramBuckets = RequestDurationHistogram.boundsNanos.map { .nanoseconds(Int64($0)) }
         self.registry = registry
         self.factory = factory
         self.clock = clock
@@ -58,11 +54,6 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
             }
         }
         queryCounters = counters
-        var durations: [AnswerSource: CoreMetrics.Timer] = [:]
-        for source in AnswerSource.allCases {
-            durations[source] = Timer(label: "holdfast_request_duration_seconds", dimensions: [("result", source.rawValue)], factory: factory)
-        }
-        durationBySource = durations
         cacheHits = Counter(label: "holdfast_cache_hits_total", factory: factory)
         cacheMisses = Counter(label: "holdfast_cache_misses_total", factory: factory)
         staleAnswers = Counter(label: "holdfast_cache_stale_answers_total", factory: factory)
@@ -96,7 +87,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     func answered(_ query: ClientQuery, rcode: DNSRCode, source: AnswerSource, provider: String?, latencyNanos: UInt64) {
         (query.transport == .udp ? udp : tcp).count(rcode)
         queryCounters[Self.counterIndex(transport: query.transport, rcode: rcode)].increment()
-        durationBySource[source]?.recordNanoseconds(Int64(truncatingIfNeeded: latencyNanos))
+        requestDurations.record(source, nanoseconds: latencyNanos)
         switch source {
         case .cache:
             events.cacheHits.wrappingAdd(1, ordering: .relaxed)
@@ -217,6 +208,6 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     func exposition(cacheEntryCount: Int, upstreams: [ProviderStatus]) -> String {
         cacheEntries.record(cacheEntryCount)
         syncUpstreamUp(upstreams)
-        return registry.emitToString()
+        return registry.emitToString() + requestDurations.exposition()
     }
 }
