@@ -171,16 +171,7 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
         text.reserveCapacity(wireBytes.count + 1)
         for label in labels {
             for byte in label {
-                switch byte {
-                case UInt8(ascii: "."), UInt8(ascii: "\\"):
-                    text.append("\\")
-                    text.append(Character(Unicode.Scalar(byte)))
-                case 0x21...0x7E:
-                    text.append(Character(Unicode.Scalar(byte)))
-                default:
-                    let digits = String(byte)
-                    text.append("\\" + String(repeating: "0", count: 3 - digits.count) + digits)
-                }
+                appendPresentation(byte, to: &text, escaping: [UInt8(ascii: "."), UInt8(ascii: "\\")], printable: 0x21...0x7E)
             }
             text.append(".")
         }

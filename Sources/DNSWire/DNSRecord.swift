@@ -85,18 +85,23 @@ public enum DNSRData: Hashable, Sendable, CustomStringConvertible {
 func escapeTXT(_ bytes: [UInt8]) -> String {
     var text = ""
     for byte in bytes {
-        switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-            text.append("\\")
-            text.append(Character(Unicode.Scalar(byte)))
-        case 0x20...0x7E:
-            text.append(Character(Unicode.Scalar(byte)))
-        default:
-            let digits = String(byte)
-            text.append("\\" + String(repeating: "0", count: 3 - digits.count) + digits)
-        }
+        appendPresentation(byte, to: &text, escaping: [UInt8(ascii: "\""), UInt8(ascii: "\\")], printable: 0x20...0x7E)
     }
     return text
+}
+
+/// Zone-file presentation of one byte (RFC 1035 §5.1): `\c` for the bytes in `escaping`,
+/// the byte itself when printable, `\DDD` otherwise. Shared by names and TXT strings.
+func appendPresentation(_ byte: UInt8, to text: inout String, escaping: [UInt8], printable: ClosedRange<UInt8>) {
+    if escaping.contains(byte) {
+        text.append("\\")
+        text.append(Character(Unicode.Scalar(byte)))
+    } else if printable.contains(byte) {
+        text.append(Character(Unicode.Scalar(byte)))
+    } else {
+        let digits = String(byte)
+        text.append("\\" + String(repeating: "0", count: 3 - digits.count) + digits)
+    }
 }
 
 /// RFC 5952 text for 16 address bytes (longest zero run compressed).
