@@ -32,6 +32,8 @@ let package = Package(
             pkgConfig: "libcares",
             providers: [.apt(["libc-ares-dev"])]
         ),
+        // recvmmsg/sendmmsg wrappers for the UDP listener (they need _GNU_SOURCE).
+        .target(name: "CSocketBatch"),
         // DNS wire format: no dependencies.
         .target(name: "DNSWire"),
         // Socket addresses and IP prefixes: no dependencies.
@@ -58,6 +60,7 @@ let package = Package(
         .target(
             name: "HoldfastServer",
             dependencies: [
+                "CSocketBatch",
                 "DNSWire", "NetAddress", "HoldfastResolver",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -9,14 +9,15 @@ import Synchronization
 import Glibc
 #endif
 
-/// The DNS front end: UDP (one SO_REUSEPORT socket per event loop) and TCP listeners on
-/// every configured address, feeding one `QueryResolver`. `run()` resolves misses as child tasks
+/// The DNS front end: UDP (one SO_REUSEPORT socket and reading thread per event loop of the
+/// group, see `UDPListener`) and TCP (NIO) listeners on every configured address, feeding one
+/// `QueryResolver`. `run()` resolves misses as child tasks
 /// until `shutdown()`; then it stops reading, answers what is in flight and returns.
 public final class DNSServer: Sendable {
     private let group: any EventLoopGroup
     private let shared: ServerShared
     private let configuration: Mutex<ServerConfiguration>
-    private let channels = Mutex<(udp: [any Channel], tcp: [any Channel])>(([], []))
+    private let channels = Mutex<(udp: [UDPListener], tcp: [any Channel])>(([], []))
 
     public init(configuration: ServerConfiguration, resolver: QueryResolver, group: any EventLoopGroup, logger: Logger) {
         self.group = group
@@ -27,26 +28,33 @@ public final class DNSServer: Sendable {
     /// Binds every listener (or adopts inherited sockets). Throws if any address cannot be bound.
     public func bind(inheritedUDP: [CInt] = [], inheritedTCP: [CInt] = []) async throws {
         let config = configuration.withLock { $0 }
-        var udp: [any Channel] = []
+        var udp: [UDPListener] = []
         var tcp: [any Channel] = []
         do {
             if inheritedUDP.isEmpty && inheritedTCP.isEmpty {
-                for address in config.listen {
-                    for loop in group.makeIterator() {
-                        udp.append(try await makeUDPBootstrap(loop).bind(to: address).get())
+                let threads = Array(group.makeIterator()).count
+                for configured in config.listen {
+                    var address = configured
+                    for _ in 0..<max(threads, 1) {
+                        let listener = try UDPListener(binding: address)
+                        udp.append(listener)
+                        // Port 0 asks for any port: the other sockets (and TCP) take the same one.
+                        if address.port == 0, let bound = listener.localAddress { address = bound }
                     }
                     tcp.append(try await makeTCPBootstrap(config).bind(to: address).get())
                 }
             } else {
                 for descriptor in inheritedUDP {
-                    udp.append(try await makeUDPBootstrap(group.next()).withBoundSocket(descriptor).get())
+                    udp.append(try UDPListener(adopting: descriptor))
                 }
                 for descriptor in inheritedTCP {
                     tcp.append(try await makeTCPBootstrap(config).withBoundSocket(descriptor).get())
                 }
             }
+            for listener in udp { try listener.start(shared: shared) }
         } catch {
-            for channel in udp + tcp { try? await channel.close() }
+            for listener in udp { listener.close() }
+            for channel in tcp { try? await channel.close() }
             throw error
         }
         channels.withLock {
@@ -58,23 +66,9 @@ public final class DNSServer: Sendable {
     /// The local addresses actually bound (ports resolved when 0 was asked for).
     public var boundAddresses: [(transport: Transport, address: SocketAddress)] {
         channels.withLock { channels in
-            channels.udp.compactMap { channel in channel.localAddress.map { (Transport.udp, $0) } }
+            channels.udp.compactMap { listener in listener.localAddress.map { (Transport.udp, $0) } }
                 + channels.tcp.compactMap { channel in channel.localAddress.map { (Transport.tcp, $0) } }
         }
-    }
-
-    private func makeUDPBootstrap(_ loop: any EventLoop) -> DatagramBootstrap {
-        DatagramBootstrap(group: loop)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
-            .channelOption(.datagramVectorReadMessageCount, value: 32)
-            .channelOption(.maxMessagesPerRead, value: 32)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096 * 32))
-            .channelInitializer { [shared] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(shared: shared))
-                }
-            }
     }
 
     private func makeTCPBootstrap(_ config: ServerConfiguration) -> ServerBootstrap {
@@ -96,7 +90,7 @@ public final class DNSServer: Sendable {
     /// Moves the listeners to new addresses (reload): binds the new set first, then closes
     /// the old sockets, so a failed bind leaves the old listeners serving.
     public func rebind(to listen: [SocketAddress]) async throws {
-        let old = channels.withLock { channels -> (udp: [any Channel], tcp: [any Channel]) in
+        let old = channels.withLock { channels -> (udp: [UDPListener], tcp: [any Channel]) in
             defer { channels = ([], []) }
             return channels
         }
@@ -107,7 +101,8 @@ public final class DNSServer: Sendable {
             channels.withLock { $0 = old }
             throw error
         }
-        for channel in old.udp + old.tcp { try? await channel.close() }
+        for listener in old.udp { listener.close() }
+        for channel in old.tcp { try? await channel.close() }
     }
 
     /// Applies a reloaded ACL, TCP cap and rate limit (listen addresses need a restart or a re-bind).
@@ -134,22 +129,23 @@ public final class DNSServer: Sendable {
 
     /// Stops reading new queries and closes the TCP listeners; `run()` then drains and returns.
     public func stopAccepting() async {
-        let current = channels.withLock { channels -> (udp: [any Channel], tcp: [any Channel]) in
+        let current = channels.withLock { channels -> (udp: [UDPListener], tcp: [any Channel]) in
             defer { channels.tcp.removeAll() }
             return channels
         }
         for channel in current.tcp { try? await channel.close() }
-        for channel in current.udp { try? await channel.setOption(.autoRead, value: false).get() }
+        for listener in current.udp { listener.stopReading() }
         shared.finishJobs()
     }
 
     /// Closes every socket (after `run()` returned).
     public func close() async {
-        let current = channels.withLock { channels -> [any Channel] in
+        let current = channels.withLock { channels -> (udp: [UDPListener], tcp: [any Channel]) in
             defer { channels = ([], []) }
-            return channels.udp + channels.tcp
+            return channels
         }
-        for channel in current { try? await channel.close() }
+        for listener in current.udp { listener.close() }
+        for channel in current.tcp { try? await channel.close() }
     }
 
     /// Open TCP client connections.

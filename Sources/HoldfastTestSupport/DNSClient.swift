@@ -56,6 +56,32 @@ public enum DNSClient {
         }
     }
 
+    /// Sends each of `messages` from its own UDP socket, back to back so they reach the server
+    /// as one burst, then returns what came back on each socket (nil: nothing within `timeout`).
+    public static func exchangeUDPBurst(
+        _ messages: [[UInt8]], with server: LoopbackAddress, timeout: Duration = .seconds(3)
+    ) async throws -> [[UInt8]?] {
+        try await runBlocking {
+            var sockets: [Int32] = []
+            defer { for fd in sockets { close(fd) } }
+            for _ in messages {
+                sockets.append(try connectedSocket(to: server, type: Int32(SOCK_DGRAM.rawValue), timeout: timeout))
+            }
+            for (fd, bytes) in zip(sockets, messages) {
+                let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+                guard sent == bytes.count else { throw TestSupportError.system("send", errno: errno) }
+            }
+            var buffer = [UInt8](repeating: 0, count: 65535)
+            return sockets.map { fd -> [UInt8]? in
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                    if count >= 0 { return Array(buffer[0..<count]) }
+                    if errno != EINTR { return nil }
+                }
+            }
+        }
+    }
+
     /// Sends every message in `messages` on one TCP connection in a single write (pipelined,
     /// each with its 2-byte length) and returns the replies in arrival order. Stops at
     /// `messages.count` replies, at end of stream or at `timeout`, whichever is first.

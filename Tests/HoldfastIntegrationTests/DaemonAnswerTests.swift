@@ -100,6 +100,43 @@ struct DaemonAnswerTests {
         await stack.stop()
     }
 
+    /// Datagrams that arrive together are read and answered as a batch; each answer must go
+    /// back to its own sender with its own ID, past one batch of 32, whatever path it took.
+    @Test func aBurstFromManyClientsIsAnsweredEachToItsSender() async throws {
+        let stack = try await DaemonStack.start()
+        #expect(try await stack.dig("www.example.test").answerData("A") == ["192.0.2.1"])  // cached now
+        enum Kind: CaseIterable { case hit, local, miss, garbage }
+        var kinds: [Kind] = []
+        var messages: [[UInt8]] = []
+        for index in 0..<96 {
+            let kind = Kind.allCases[index % 4]
+            let id = UInt16(5000 + index)
+            kinds.append(kind)
+            switch kind {
+            case .hit: messages.append(DNSMessage.makeQuery(id: id, question: DNSQuestion(name: try DNSName("www.example.test"), type: .a)))
+            case .local: messages.append(DNSMessage.makeQuery(id: id, question: DNSQuestion(name: try DNSName("localhost"), type: .a)))
+            case .miss: messages.append(DNSMessage.makeQuery(id: id, question: DNSQuestion(name: try DNSName("mail.example.test"), type: .a)))
+            case .garbage: messages.append([UInt8(id >> 8), UInt8(id & 0xFF), 0x01, 0x00, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0])  // lying QDCOUNT
+            }
+        }
+        let replies = try await DNSClient.exchangeUDPBurst(messages, with: stack.address)
+        for (index, (kind, reply)) in zip(kinds, replies).enumerated() {
+            guard let reply else {
+                Issue.record("client \(index) (\(kind)) got no answer")
+                continue
+            }
+            let message = try DNSMessage(parsing: reply)
+            #expect(message.header.id == UInt16(5000 + index), "client \(index) got another client's answer")
+            switch kind {
+            case .hit: #expect(message.answers.map(\.data) == [.a([192, 0, 2, 1])], "\(message)")
+            case .local: #expect(message.answers.map(\.data) == [.a([127, 0, 0, 1])], "\(message)")
+            case .miss: #expect(message.answers.map(\.data) == [.a([192, 0, 2, 25])], "\(message)")
+            case .garbage: #expect(message.rcode == .formatError, "\(message)")
+            }
+        }
+        await stack.stop()
+    }
+
     @Test func listensOnIPv6LoopbackToo() async throws {
         let stack = try await DaemonStack.start { config, _ in config.listenIPv6 = true }
         let udp = try await Dig.query("www.example.test", "AAAA", server: stack.daemon.addressV6)

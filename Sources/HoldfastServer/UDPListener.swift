@@ -1,0 +1,186 @@
+import CSocketBatch
+import HoldfastResolver
+import NIOCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One UDP socket and the thread that reads it.
+///
+/// The thread (see `UDPBurstLoop`) waits in `poll` on the socket and a wake eventfd, reads a
+/// burst of up to 32 datagrams with one `recvmmsg`, answers cache hits, local names and errors
+/// on the spot and writes the burst's replies with one `sendmmsg`; misses go to the resolution
+/// queue and are answered later, from whichever thread resolved them, through `send`.
+/// NIO's datagram channel is not used here: per query it formatted the client address as a
+/// string (`inet_ntop`), built envelopes and promises and checked exclusivity on every access,
+/// about twice the instructions of the whole DNS answer (see README, "What the hot path costs").
+/// The listener owns the descriptor: it is closed exactly once, under `sendLock`, so a late
+/// reply can never go to a reused descriptor number.
+final class UDPListener: Sendable {
+    let descriptor: CInt
+    private let wakeDescriptor: CInt
+    /// False once the socket is closed; held while sending.
+    private let sendLock = Mutex<Bool>(true)
+    private let stopping = Atomic<Bool>(false)
+    private let thread = Mutex<pthread_t?>(nil)
+
+    struct SocketError: Error, CustomStringConvertible {
+        var description: String
+        init(_ call: String, address: SocketAddress? = nil, errno code: CInt = errno) {
+            let reason = String(cString: strerror(code))
+            description = address.map { "\(call) \($0): \(reason) (errno \(code))" } ?? "\(call): \(reason) (errno \(code))"
+        }
+    }
+
+    /// A new socket bound to `address` (SO_REUSEADDR and SO_REUSEPORT, so one socket per
+    /// thread can share the port).
+    convenience init(binding address: SocketAddress) throws {
+        let family: CInt
+        switch address {
+        case .v4: family = AF_INET
+        case .v6: family = AF_INET6
+        case .unixDomainSocket: throw SocketError("socket", address: address, errno: EAFNOSUPPORT)
+        }
+        let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket", address: address) }
+        var one: CInt = 1
+        let size = socklen_t(MemoryLayout<CInt>.size)
+        guard setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, size) == 0,
+              setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, size) == 0 else {
+            let error = SocketError("setsockopt", address: address)
+            Glibc.close(fd)
+            throw error
+        }
+        let bound = address.withSockAddr { pointer, length in bind(fd, pointer, socklen_t(length)) }
+        guard bound == 0 else {
+            let error = SocketError("bind", address: address)
+            Glibc.close(fd)
+            throw error
+        }
+        try self.init(adopting: fd)
+    }
+
+    /// Takes over a bound datagram socket (socket activation, or `init(binding:)`).
+    init(adopting fd: CInt) throws {
+        let wake = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        guard wake >= 0 else {
+            let error = SocketError("eventfd")
+            Glibc.close(fd)
+            throw error
+        }
+        descriptor = fd
+        wakeDescriptor = wake
+        // Room for bursts: ask for 4 MiB of receive buffer (the kernel caps it at
+        // net.core.rmem_max unless we may force it).
+        var bytes: CInt = 4 << 20
+        let size = socklen_t(MemoryLayout<CInt>.size)
+        if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, size) != 0 {
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, size)
+        }
+    }
+
+    deinit {
+        sendLock.withLock { open in
+            if open { Glibc.close(descriptor) }
+            open = false
+        }
+        Glibc.close(wakeDescriptor)
+    }
+
+    /// The address the socket is bound to (the real port when 0 was asked for).
+    var localAddress: SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard result == 0 else { return nil }
+        switch Int32(storage.ss_family) {
+        case AF_INET: return withUnsafeBytes(of: storage) { SocketAddress($0.loadUnaligned(as: sockaddr_in.self)) }
+        case AF_INET6: return withUnsafeBytes(of: storage) { SocketAddress($0.loadUnaligned(as: sockaddr_in6.self)) }
+        default: return nil
+        }
+    }
+
+    /// Starts the reading thread.
+    func start(shared: ServerShared) throws {
+        let context = Unmanaged.passRetained(UDPBurstLoop.Start(listener: self, shared: shared)).toOpaque()
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, nil, { argument in
+            guard let argument else { return nil }
+            let start = Unmanaged<UDPBurstLoop.Start>.fromOpaque(argument).takeRetainedValue()
+            holdfast_name_thread("holdfast-udp")
+            var loop = UDPBurstLoop(listener: start.listener, shared: start.shared)
+            loop.run()
+            return nil
+        }, context)
+        guard rc == 0 else {
+            Unmanaged<UDPBurstLoop.Start>.fromOpaque(context).release()
+            throw SocketError("pthread_create", errno: rc)
+        }
+        thread.withLock { $0 = tid }
+    }
+
+    /// True once `stopReading` was called; the reading thread checks it after every wake.
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    /// The descriptor the reading thread polls besides the socket.
+    var wakeFD: CInt { wakeDescriptor }
+
+    /// Stops reading (queued datagrams stay in the kernel) and waits for the thread to exit.
+    /// Replies to queries already taken can still be sent until `close`.
+    func stopReading() {
+        stopping.store(true, ordering: .releasing)
+        eventfd_write(wakeDescriptor, 1)
+        let tid = thread.withLock { current -> pthread_t? in
+            defer { current = nil }
+            return current
+        }
+        if let tid { pthread_join(tid, nil) }
+    }
+
+    /// Stops reading and closes the socket; later replies are dropped.
+    func close() {
+        stopReading()
+        sendLock.withLock { open in
+            if open { Glibc.close(descriptor) }
+            open = false
+        }
+    }
+
+    /// Sends prepared datagrams (the reading thread's burst). Returns without sending when closed.
+    func send(_ messages: UnsafeMutablePointer<holdfast_mmsghdr>, count: Int) {
+        sendLock.withLock { open in
+            guard open else { return }
+            var sent = 0
+            while sent < count {
+                let result = holdfast_sendmmsg(descriptor, messages + sent, UInt32(count - sent), 0)
+                if result > 0 {
+                    sent += Int(result)
+                } else if result < 0 && errno == EINTR {
+                    continue
+                } else {
+                    sent += 1 // this destination failed (unreachable, no route): skip it, send the rest
+                }
+            }
+        }
+    }
+
+    /// Sends one reply (a resolved miss) to `address`. Dropped when the socket is closed.
+    func send(_ bytes: [UInt8], to address: sockaddr_storage) {
+        var destination = address
+        let length = socklen_t(Int32(destination.ss_family) == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
+        sendLock.withLock { open in
+            guard open else { return }
+            _ = bytes.withUnsafeBytes { payload in
+                withUnsafePointer(to: &destination) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(descriptor, payload.baseAddress, payload.count, 0, $0, length)
+                    }
+                }
+            }
+        }
+    }
+}
