@@ -17,7 +17,7 @@ RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 INSTALL_BIN   = $(or $(BIN_DIR),$(RELEASE_BIN))
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
-.PHONY: all deps build release run test bench bench-micro fuzz soak sanitize sanitize-thread install uninstall clean check-root-port
+.PHONY: all deps build release run test bench bench-micro profile fuzz soak sanitize sanitize-thread install uninstall clean check-root-port
 
 all: build
 
@@ -50,6 +50,10 @@ bench: deps
 # Micro-benchmarks (separate package under Benchmarks/): codec and cache-hit path, ns and mallocs per op.
 bench-micro: deps
 	@scripts/bench-micro.sh
+
+# Instructions per cache hit in the running daemon, by function (valgrind --tool=callgrind).
+profile: deps
+	@scripts/profile.sh
 
 FUZZ_SECONDS ?= 60
 # libFuzzer targets (Fuzz/, a separate package), FUZZ_SECONDS each; findings in fuzz-out/.

@@ -71,7 +71,7 @@ struct DNSReader {
                 }
                 guard position + 1 + length <= bytes.count else { throw .truncated(offset: position) }
                 output.append(UInt8(length))
-                output.append(contentsOf: bytes[(position + 1)..<(position + 1 + length)])
+                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(position + 1)..<(position + 1 + length)]))
                 guard output.count < 255 else { throw .nameTooLong }
                 position += 1 + length
             case 0xC0:

@@ -36,9 +36,17 @@ public struct ParsedQuery: Sendable {
         }
         for _ in 0..<additionalCount {
             let nameStart = reader.offset
-            var scratch: [UInt8] = []
-            let afterName = try DNSReader.decodeName(buffer, at: nameStart, into: &scratch)
-            try reader.skip(afterName - nameStart)
+            // The OPT owner is the root (one zero byte): check it without building the name.
+            let ownerIsRoot: Bool
+            if nameStart < buffer.count && buffer[nameStart] == 0 {
+                ownerIsRoot = true
+                try reader.skip(1)
+            } else {
+                var scratch: [UInt8] = []
+                let afterName = try DNSReader.decodeName(buffer, at: nameStart, into: &scratch)
+                try reader.skip(afterName - nameStart)
+                ownerIsRoot = scratch == [0]
+            }
             let type = DNSType(try reader.readUInt16())
             let rclass = try reader.readUInt16()
             let ttl = try reader.readUInt32()
@@ -47,7 +55,7 @@ public struct ParsedQuery: Sendable {
                 try reader.skip(length)
                 continue
             }
-            guard edns == nil, scratch == [0] else { throw .badOPT }
+            guard edns == nil, ownerIsRoot else { throw .badOPT }
             var options: [EDNS.Option] = []
             let end = reader.offset + length
             guard end <= buffer.count else { throw .truncated(offset: reader.offset) }

@@ -27,7 +27,7 @@ public struct LocalZone: Sendable {
     /// The local answer for `question`, or nil when the question must go upstream.
     public func answer(for question: DNSQuestion) -> Answer? {
         let name = question.name
-        if let owned = records[name] {
+        if !records.isEmpty, let owned = records[name] {
             let matching = owned.filter { $0.type == question.type || question.type == .any }
             if !matching.isEmpty { return .records(matching.map { renamed($0, to: name) }) }
             let aliases = owned.filter { $0.type == .cname }
