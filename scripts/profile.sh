@@ -135,14 +135,14 @@ for line in sys.stdin:
     if m: rows.append((int(m.group(1).replace(",", "")), m.group(2)))
 total = next((ir for ir, name in rows if name == "PROGRAM TOTALS"), 0)
 print("user-space instructions per query, every thread: %d" % (total // max(n, 1)))
-print("heaviest functions (inclusive instructions per query; Swift names mangled):")
+print("heaviest functions (inclusive instructions per query):")
 shown = 0
 for ir, name in rows:
     if name == "PROGRAM TOTALS" or "clone.S" in name or "start_thread" in name: continue
     name = re.sub(r"\s*\[[^]]*\]\s*$", "", name.replace("???:", ""))
-    print("  %7d  %s" % (ir // max(n, 1), name[:150]))
+    print("  %7d  %s" % (ir // max(n, 1), name))
     shown += 1
     if shown == 40: break
-' "$completed"
+' "$completed" | { if command -v swift >/dev/null; then swift demangle --simplified --compact; else cat; fi; } | cut -c1-160
 } | tee "$OUT/summary.txt"
 log "callgrind data: $dump (open with callgrind_annotate or kcachegrind)"
