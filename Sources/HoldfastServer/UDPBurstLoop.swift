@@ -8,11 +8,9 @@ import Glibc
 /// The reading thread of one `UDPListener`: fixed buffers for a burst of datagrams and their
 /// replies, allocated once, and the loop that serves them. Owned by that thread alone.
 ///
-/// Per wake: `poll` (socket, wake eventfd), one `recvmmsg` of up to `burst` datagrams, the
-/// synchronous answers written into the reply slots, the first sent at once and the rest with
-/// one `sendmmsg`. When a burst fills every
-/// slot the socket is read again before polling; otherwise `poll` (level-triggered) returns at
-/// once if more arrived, so an empty read is never needed.
+/// Per wake: one blocking `recvmmsg` (MSG_WAITFORONE: the first datagram, then whatever else
+/// is queued, up to `burst`), the synchronous answers written into the reply slots, the first
+/// sent at once and the rest with one `sendmmsg`.
 struct UDPBurstLoop: ~Copyable {
     /// What the new thread needs, passed through `pthread_create`'s argument.
     final class Start: Sendable {
@@ -75,31 +73,13 @@ struct UDPBurstLoop: ~Copyable {
     }
 
     mutating func run() {
-        var fds = [
-            pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: listener.wakeFD, events: Int16(POLLIN), revents: 0),
-        ]
-        var mustPoll = true
         while !listener.isStopping {
-            if mustPoll {
-                let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, 2, -1) }
-                if ready < 0 {
-                    if errno == EINTR { continue }
-                    shared.logger.error("UDP poll failed", metadata: ["errno": "\(errno)"])
-                    return
-                }
-                if fds[1].revents != 0 { continue } // woken to stop: the loop condition decides
-            }
             for index in 0..<Self.burst { inHeaders[index].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size) }
-            let received = holdfast_recvmmsg(listener.descriptor, inHeaders, UInt32(Self.burst), Int32(MSG_DONTWAIT))
-            if received <= 0 {
-                // EAGAIN (another thread took it), EINTR, or an ICMP error surfacing on the
-                // socket: none of them may stop the listener.
-                mustPoll = true
-                continue
-            }
+            let received = holdfast_recvmmsg_wait(listener.descriptor, inHeaders, UInt32(Self.burst))
+            // Nothing read: the stop signal (EINTR) or an error the socket reports (an ICMP
+            // error); neither may end the listener, only `isStopping` does.
+            guard received > 0 else { continue }
             answer(count: Int(received))
-            mustPoll = Int(received) < Self.burst
         }
     }
 

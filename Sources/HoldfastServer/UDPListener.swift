@@ -9,18 +9,19 @@ import Glibc
 
 /// One UDP socket and the thread that reads it.
 ///
-/// The thread (see `UDPBurstLoop`) waits in `poll` on the socket and a wake eventfd, reads a
-/// burst of up to 32 datagrams with one `recvmmsg`, answers cache hits, local names and errors
-/// on the spot and writes the burst's replies with one `sendmmsg`; misses go to the resolution
-/// queue and are answered later, from whichever thread resolved them, through `send`.
+/// The thread (see `UDPBurstLoop`) blocks in `recvmmsg` until a datagram arrives and takes up
+/// to 32 queued ones at once, answers cache hits, local names and errors on the spot (the
+/// first reply at once, the rest with one `sendmmsg`); misses go to the resolution queue and
+/// are answered later, from whichever thread resolved them, through `send`. Two system calls
+/// per quiet-time query, as dnsdist's UDP threads make, where an event loop makes four.
 /// NIO's datagram channel is not used here: per query it formatted the client address as a
 /// string (`inet_ntop`), built envelopes and promises and checked exclusivity on every access,
-/// about twice the instructions of the whole DNS answer (see README, "What the hot path costs").
+/// about four times the instructions of the whole DNS answer (README, "What a hit costs").
+/// `stopReading` interrupts the blocked read with a real-time signal (see CSocketBatch.h).
 /// The listener owns the descriptor: it is closed exactly once, under `sendLock`, so a late
 /// reply can never go to a reused descriptor number.
 final class UDPListener: Sendable {
     let descriptor: CInt
-    private let wakeDescriptor: CInt
     /// False once the socket is closed; held while sending.
     private let sendLock = Mutex<Bool>(true)
     private let stopping = Atomic<Bool>(false)
@@ -64,14 +65,12 @@ final class UDPListener: Sendable {
 
     /// Takes over a bound datagram socket (socket activation, or `init(binding:)`).
     init(adopting fd: CInt) throws {
-        let wake = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
-        guard wake >= 0 else {
-            let error = SocketError("eventfd")
+        guard holdfast_set_blocking(fd) == 0 else {
+            let error = SocketError("fcntl")
             Glibc.close(fd)
             throw error
         }
         descriptor = fd
-        wakeDescriptor = wake
         // Room for bursts: ask for 4 MiB of receive buffer (the kernel caps it at
         // net.core.rmem_max unless we may force it).
         var bytes: CInt = 4 << 20
@@ -86,7 +85,6 @@ final class UDPListener: Sendable {
             if open { Glibc.close(descriptor) }
             open = false
         }
-        Glibc.close(wakeDescriptor)
     }
 
     /// The address the socket is bound to (the real port when 0 was asked for).
@@ -106,12 +104,15 @@ final class UDPListener: Sendable {
 
     /// Starts the reading thread.
     func start(shared: ServerShared) throws {
+        let installed = holdfast_install_stop_signal()
+        guard installed == 0 else { throw SocketError("sigaction", errno: installed) }
         let context = Unmanaged.passRetained(UDPBurstLoop.Start(listener: self, shared: shared)).toOpaque()
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { argument in
             guard let argument else { return nil }
             let start = Unmanaged<UDPBurstLoop.Start>.fromOpaque(argument).takeRetainedValue()
             holdfast_name_thread("holdfast-udp")
+            _ = holdfast_accept_stop_signal()
             var loop = UDPBurstLoop(listener: start.listener, shared: start.shared)
             loop.run()
             return nil
@@ -126,19 +127,15 @@ final class UDPListener: Sendable {
     /// True once `stopReading` was called; the reading thread checks it after every wake.
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
-    /// The descriptor the reading thread polls besides the socket.
-    var wakeFD: CInt { wakeDescriptor }
-
     /// Stops reading (queued datagrams stay in the kernel) and waits for the thread to exit.
     /// Replies to queries already taken can still be sent until `close`.
     func stopReading() {
         stopping.store(true, ordering: .releasing)
-        eventfd_write(wakeDescriptor, 1)
         let tid = thread.withLock { current -> pthread_t? in
             defer { current = nil }
             return current
         }
-        if let tid { pthread_join(tid, nil) }
+        if let tid { _ = holdfast_interrupt_and_join(tid) }
     }
 
     /// Stops reading and closes the socket; later replies are dropped.
@@ -156,7 +153,7 @@ final class UDPListener: Sendable {
             guard open else { return }
             var sent = 0
             while sent < count {
-                let result = holdfast_sendmmsg(descriptor, messages + sent, UInt32(count - sent), 0)
+                let result = holdfast_sendmmsg(descriptor, messages + sent, UInt32(count - sent))
                 if result > 0 {
                     sent += Int(result)
                 } else if result < 0 && errno == EINTR {
