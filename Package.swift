@@ -123,6 +123,10 @@ let package = Package(
             dependencies: ["DNSWire", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
+        .testTarget(
+            name: "HoldfastServerTests",
+            dependencies: ["HoldfastServer", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "HoldfastConfigTests", dependencies: ["HoldfastConfig"]),
         .testTarget(name: "HoldfastCacheTests", dependencies: ["HoldfastCache", "DNSWire", "HoldfastTestSupport"]),
         .testTarget(

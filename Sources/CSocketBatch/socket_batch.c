@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 _Static_assert(sizeof(holdfast_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
@@ -17,6 +18,11 @@ int holdfast_recvmmsg_wait(int fd, holdfast_mmsghdr *messages, unsigned int coun
 
 int holdfast_sendmmsg(int fd, holdfast_mmsghdr *messages, unsigned int count) {
     return sendmmsg(fd, (struct mmsghdr *)messages, count, 0);
+}
+
+int holdfast_pending_bytes(int fd) {
+    int bytes = 0;
+    return ioctl(fd, FIONREAD, &bytes) == 0 ? bytes : -1;
 }
 
 int holdfast_set_blocking(int fd) {

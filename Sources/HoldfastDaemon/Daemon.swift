@@ -286,10 +286,11 @@ public final class Daemon: Sendable {
         return .seconds(5)
     }
 
-    /// Pings the systemd watchdog only when every event loop runs a task and the resolver
-    /// answers a local question; also refreshes STATUS= when health changes.
+    /// Pings the systemd watchdog only when every event loop runs a task, no UDP reading thread
+    /// has left datagrams waiting since the previous check, and the resolver answers a local
+    /// question; also refreshes STATUS= when health changes.
     func watchdogCheck() async {
-        var healthy = true
+        var healthy = server.udpReadersKeepUp()
         for loop in group.makeIterator() {
             let answered = try? await loop.submit { true }.get()
             if answered != true { healthy = false }

@@ -148,6 +148,13 @@ public final class DNSServer: Sendable {
         for channel in current.tcp { try? await channel.close() }
     }
 
+    /// False when a UDP reading thread is stuck: datagrams have waited on its socket since the
+    /// previous call and none was read (see `UDPListener.isStalled`). Call it periodically.
+    public func udpReadersKeepUp() -> Bool {
+        let listeners = channels.withLock { $0.udp }
+        return listeners.allSatisfy { !$0.isStalled() }
+    }
+
     /// Open TCP client connections.
     public var openTCPConnections: Int { shared.openConnections }
 }

@@ -79,6 +79,7 @@ struct UDPBurstLoop: ~Copyable {
             // Nothing read: the stop signal (EINTR) or an error the socket reports (an ICMP
             // error); neither may end the listener, only `isStopping` does.
             guard received > 0 else { continue }
+            listener.countBurst()
             answer(count: Int(received))
         }
     }

@@ -25,6 +25,9 @@ final class UDPListener: Sendable {
     /// False once the socket is closed; held while sending.
     private let sendLock = Mutex<Bool>(true)
     private let stopping = Atomic<Bool>(false)
+    /// Bursts read so far, and what the last `isStalled` check saw.
+    private let bursts = Atomic<UInt64>(0)
+    private let lastCheck = Mutex<(bursts: UInt64, pending: Bool)>((0, false))
     private let thread = Mutex<pthread_t?>(nil)
 
     struct SocketError: Error, CustomStringConvertible {
@@ -126,6 +129,24 @@ final class UDPListener: Sendable {
 
     /// True once `stopReading` was called; the reading thread checks it after every wake.
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    /// Counts one burst read (the reading thread, after every `recvmmsg` that returned data).
+    @inline(__always)
+    func countBurst() {
+        bursts.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// True when datagrams were waiting at this check and the previous one and nothing was
+    /// read in between: the reading thread is stuck (the watchdog's UDP check). A quiet socket,
+    /// or one whose datagrams just arrived, is not stalled.
+    func isStalled() -> Bool {
+        let read = bursts.load(ordering: .relaxed)
+        let pending = holdfast_pending_bytes(descriptor) > 0
+        return lastCheck.withLock { last in
+            defer { last = (read, pending) }
+            return pending && last.pending && read == last.bursts
+        }
+    }
 
     /// Stops reading (queued datagrams stay in the kernel) and waits for the thread to exit.
     /// Replies to queries already taken can still be sent until `close`.

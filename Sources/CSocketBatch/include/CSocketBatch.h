@@ -18,6 +18,9 @@ typedef struct holdfast_mmsghdr {
 int holdfast_recvmmsg_wait(int fd, holdfast_mmsghdr *messages, unsigned int count);
 int holdfast_sendmmsg(int fd, holdfast_mmsghdr *messages, unsigned int count);
 
+/* Bytes of the next queued datagram (0 when none), or -1 with errno. */
+int holdfast_pending_bytes(int fd);
+
 /* Clears O_NONBLOCK (an adopted socket may come non-blocking). 0 or -1 with errno. */
 int holdfast_set_blocking(int fd);
 
