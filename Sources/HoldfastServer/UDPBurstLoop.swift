@@ -77,8 +77,17 @@ struct UDPBurstLoop: ~Copyable {
             for index in 0..<Self.burst { inHeaders[index].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size) }
             let received = holdfast_recvmmsg_wait(listener.descriptor, inHeaders, UInt32(Self.burst))
             // Nothing read: the stop signal (EINTR) or an error the socket reports (an ICMP
-            // error); neither may end the listener, only `isStopping` does.
-            guard received > 0 else { continue }
+            // error); neither may end the listener, only `isStopping` does. A descriptor that
+            // is not a usable socket would fail forever: say so and stop reading (the
+            // watchdog then sees the datagrams pile up).
+            guard received > 0 else {
+                let code = errno
+                if received < 0 && (code == EBADF || code == ENOTSOCK || code == EINVAL || code == EFAULT) {
+                    shared.logger.critical("UDP listener cannot read its socket", metadata: ["errno": "\(code)"])
+                    return
+                }
+                continue
+            }
             listener.countBurst()
             answer(count: Int(received))
         }
