@@ -111,7 +111,17 @@ public final class ChildProcess: Sendable {
         isGroupLeader = newProcessGroup
         exits = EventLog(label: "exit of \(executable) (\(spawned))")
 
-        for (fd, log) in parentEnds { Self.startReader(fd: fd, into: log) }
+        // stdout and stderr may feed one log: it closes when the last of its pipes ends, or a
+        // line still in the other pipe would be lost to waiters.
+        var readers: [ObjectIdentifier: OpenReaders] = [:]
+        for (_, log) in parentEnds {
+            let counter = readers[ObjectIdentifier(log)] ?? OpenReaders()
+            counter.add()
+            readers[ObjectIdentifier(log)] = counter
+        }
+        for (fd, log) in parentEnds {
+            Self.startReader(fd: fd, into: log, readers: readers[ObjectIdentifier(log)] ?? OpenReaders())
+        }
         let exits = self.exits
         let reaped = self.reaped
         let childPID = pid
@@ -130,7 +140,15 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    private static func startReader(fd: Int32, into log: EventLog<String>) {
+    /// Pipes still feeding one log.
+    private final class OpenReaders: Sendable {
+        private let remaining = Mutex(0)
+        func add() { remaining.withLock { $0 += 1 } }
+        /// True for the last pipe to end.
+        func finishOne() -> Bool { remaining.withLock { $0 -= 1; return $0 <= 0 } }
+    }
+
+    private static func startReader(fd: Int32, into log: EventLog<String>, readers: OpenReaders) {
         Thread.detachNewThread {
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
@@ -146,7 +164,7 @@ public final class ChildProcess: Sendable {
             }
             if !pending.isEmpty { log.append(String(decoding: pending, as: UTF8.self)) }
             close(fd)
-            log.close()
+            if readers.finishOne() { log.close() }
         }
     }
 
