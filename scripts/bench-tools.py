@@ -419,6 +419,103 @@ def cmd_report(args):
             f.write(text + "\n")
 
 
+
+TRACE_EVENTS = ["sched:sched_wakeup", "sched:sched_switch"] + [
+    "syscalls:sys_%s_%s" % (edge, call) for edge in ("enter", "exit")
+    for call in ("epoll_wait", "poll", "recvmmsg", "recvmsg", "recvfrom", "sendmmsg", "sendmsg", "sendto")]
+
+SERVER_THREADS = {"holdfast": "holdfast-udp", "dnsdist": "dnsdist/udpClie", "unbound": "unbound",
+                  "dnsmasq": "dnsmasq", "nsd": "nsd"}
+
+
+def cmd_trace_events(args):
+    print(" ".join("-e " + e for e in TRACE_EVENTS))
+
+
+def cmd_trace(args):
+    """Per-reply timeline from `perf record -a` on TRACE_EVENTS during the latency workload:
+    the server thread's steps from the kernel waking it to each reply, and the client's side:
+    reply written -> dnsperf received, and how often dnsperf's receiver was asleep in poll."""
+    import bisect
+    import subprocess
+    from collections import Counter, defaultdict
+    server = SERVER_THREADS.get(args.server, args.server)
+    text = subprocess.run(["perf", "script", "-i", args.file, "-F", "comm,tid,time,event,trace"],
+                          capture_output=True, text=True).stdout
+    rows = []
+    for line in text.splitlines():
+        # comm may contain spaces (never for these threads); the time field ends with ':'
+        m = re.match(r"\s*(\S+)\s+(\d+)\s+([\d.]+):\s+(\S+):\s*(.*)", line)
+        if m:
+            rows.append((m.group(1), m.group(2), float(m.group(3)), m.group(4), m.group(5)))
+    sends = ("syscalls:sys_exit_sendmmsg", "syscalls:sys_exit_sendmsg", "syscalls:sys_exit_sendto")
+    def stats(values):
+        values = sorted(values)
+        if not values:
+            return "n=0"
+        pick = lambda q: values[min(len(values) - 1, int(len(values) * q))]
+        return "n=%6d p50=%5.1f p90=%5.1f p99=%5.1f us" % (len(values), pick(.5), pick(.9), pick(.99))
+    # Server side: each wake of the server thread until its first and second replies, and the steps.
+    steps = defaultdict(list); first = []; second = []
+    wake = None; seq = []; replies = []
+    def close_wake():
+        if wake is not None and replies:
+            first.append((replies[0] - wake) * 1e6)
+            if len(replies) > 1:
+                second.append((replies[1] - wake) * 1e6)
+    for comm, tid, t, event, rest in rows:
+        if event == "sched:sched_wakeup" and ("comm=" + server) in rest:
+            close_wake(); wake = t; seq = [(t, "wake")]; replies = []
+            continue
+        if wake is None or not comm.startswith(server):
+            if event == "sched:sched_switch" and ("next_comm=" + server) in rest and wake is not None:
+                seq.append((t, "on-cpu"))
+            continue
+        name = event.replace("syscalls:sys_", "")
+        if event.startswith("syscalls:"):
+            seq.append((t, name))
+        if event in sends:
+            count = int(rest.split()[0], 16) if event.endswith("sendmmsg") else 1
+            if count < 1 << 62:
+                replies.extend([t] * count)
+            if len(replies) == count:  # the wake's first reply: record the steps to it
+                for (t0, a), (t1, b) in zip(seq, seq[1:]):
+                    steps[a + " -> " + b].append((t1 - t0) * 1e6)
+    close_wake()
+    print("server thread %s, from the kernel waking it:" % server)
+    print("  %-34s %s" % ("first reply written", stats(first)))
+    print("  %-34s %s" % ("second reply written", stats(second)))
+    for key, values in sorted(steps.items(), key=lambda kv: -len(kv[1])):
+        if len(values) >= len(first) // 2:
+            print("  step %-29s %s" % (key, stats(values)))
+    # Client side.
+    receivers = Counter(tid for comm, tid, t, event, rest in rows
+                        if comm == "dnsperf" and event == "syscalls:sys_exit_recvfrom")
+    if not receivers:
+        return
+    receiver = receivers.most_common(1)[0][0]
+    received = [t for comm, tid, t, event, rest in rows
+                if tid == receiver and event == "syscalls:sys_exit_recvfrom" and not rest.startswith("0xffff")]
+    single = [t for comm, tid, t, event, rest in rows
+              if comm.startswith(server) and event in sends and (not event.endswith("sendmmsg") or rest.split()[0] == "0x1")]
+    polls = []; start = None
+    for comm, tid, t, event, rest in rows:
+        if tid == receiver and event == "syscalls:sys_enter_poll":
+            start = t
+        elif tid == receiver and event == "syscalls:sys_exit_poll" and start is not None:
+            polls.append((start, t)); start = None
+    delays = []
+    for t in single:
+        i = bisect.bisect_left(received, t)
+        if i < len(received):
+            delays.append((received[i] - t) * 1e6)
+    starts = [a for a, b in polls]
+    asleep = sum(1 for t in single
+                 if (lambda i: i >= 0 and polls[i][0] <= t <= polls[i][1])(bisect.bisect_right(starts, t) - 1))
+    print("client side (dnsperf's receiving thread), replies written one per call:")
+    print("  %-34s %s" % ("reply written -> dnsperf received", stats(delays)))
+    print("  %-34s %.1f %%" % ("dnsperf asleep in poll at the reply", 100.0 * asleep / max(1, len(single))))
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -446,6 +543,8 @@ def main():
     p = sub.add_parser("rss"); p.add_argument("pid", type=int); p.set_defaults(func=cmd_rss)
     p = sub.add_parser("dnsperf"); p.add_argument("file"); p.add_argument("--verbose-latency", action="store_true")
     p.add_argument("--cpu-s", type=float); p.set_defaults(func=cmd_dnsperf)
+    p = sub.add_parser("trace-events"); p.set_defaults(func=cmd_trace_events)
+    p = sub.add_parser("trace"); p.add_argument("file"); p.add_argument("--server", required=True); p.set_defaults(func=cmd_trace)
     p = sub.add_parser("report"); p.add_argument("--raw", required=True); p.add_argument("--out", required=True)
     p.add_argument("--table"); p.add_argument("--settings")
     p.set_defaults(func=cmd_report)

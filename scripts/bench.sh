@@ -18,6 +18,10 @@
 #   BENCH_OUT=DIR        output directory (default bench-out/): results.json, table.txt, logs
 #   BENCH_SKIP_BUILD=1   use the existing release build of holdfastd
 #   HOLDFASTD=PATH       use this holdfastd binary
+#   BENCH_TRACE=1        trace the latency workload with perf tracepoints (root; the latency
+#                        figures then include the tracing cost) and print, per server, the
+#                        timeline from the kernel waking its thread to each reply and the client's
+#                        side of each reply (logs/<server>-latency-<rep>.trace.txt)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,6 +54,7 @@ log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 
 install_packages() {
   local packages=(dnsperf nsd unbound dnsmasq-base dnsdist python3 util-linux iproute2) missing=()
+  [ "${BENCH_TRACE:-0}" = 1 ] && packages+=(linux-perf)
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
@@ -351,7 +356,19 @@ wl_hits_latency() { # server rep  (hits then latency, on one warmed instance)
   fi
   if [[ " $WORKLOADS " == *" latency "* ]]; then
     out="$LOGS/$s-latency-$rep.txt"
+    local tracer=""
+    if [ "${BENCH_TRACE:-0}" = 1 ]; then
+      # shellcheck disable=SC2046
+      perf record -q -a $(python3 "$TOOLS" trace-events) -o "$LOGS/$s-latency-$rep.perf" >/dev/null 2>&1 &
+      tracer=$!
+      sleep 1
+    fi
     dnsperf_run "$port" "$out" -d "$DATA/hits.txt" -l "$LAT_SECONDS" -Q "$LAT_QPS" -c 8 -q 256 -t 1 -v
+    if [ -n "$tracer" ]; then
+      kill -INT "$tracer"; wait "$tracer" || true
+      python3 "$TOOLS" trace "$LOGS/$s-latency-$rep.perf" --server "$s" | tee "$LOGS/$s-latency-$rep.trace.txt" >&2
+      rm -f "$LOGS/$s-latency-$rep.perf"
+    fi
     record "$s" latency "$rep" "$(python3 "$TOOLS" dnsperf "$out" --verbose-latency)"
     # per-query lines are large: keep the summary only
     grep -v '^> ' "$out" > "$out.tmp" && mv "$out.tmp" "$out"
