@@ -84,6 +84,11 @@ final class UDPListener: Sendable {
     }
 
     deinit {
+        closeDescriptor()
+    }
+
+    /// Closes the socket the first time only, under the send lock (see the type's comment).
+    private func closeDescriptor() {
         sendLock.withLock { open in
             if open { Glibc.close(descriptor) }
             open = false
@@ -162,10 +167,7 @@ final class UDPListener: Sendable {
     /// Stops reading and closes the socket; later replies are dropped.
     func close() {
         stopReading()
-        sendLock.withLock { open in
-            if open { Glibc.close(descriptor) }
-            open = false
-        }
+        closeDescriptor()
     }
 
     /// Sends prepared datagrams (the reading thread's burst). Returns without sending when closed.
