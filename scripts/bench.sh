@@ -48,28 +48,17 @@ PORT_NSD=15300; PORT_NSD_DIRECT=15310
 declare -A PORT=([holdfast]=15301 [unbound]=15302 [dnsmasq]=15303 [dnsdist]=15304 [nsd]=$PORT_NSD_DIRECT)
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+# shellcheck source=scripts/loopback-lib.sh
+. "$ROOT/scripts/loopback-lib.sh"
 
 # ---------------------------------------------------------------------------------------
 # Outer phase: packages, build, data; then re-run inside a private network namespace.
 
 install_packages() {
-  local packages=(dnsperf nsd unbound dnsmasq-base dnsdist python3 util-linux iproute2) missing=()
+  local packages=(dnsperf nsd unbound dnsmasq-base dnsdist python3 util-linux iproute2)
   [ "${BENCH_TRACE:-0}" = 1 ] && packages+=(linux-perf)
-  for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    log "missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}"; exit 1
-  fi
-  # Packaged daemons must not start during the install: policy-rc.d says no.
-  local policy=/usr/sbin/policy-rc.d created=0
-  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created=1; fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}" || { [ $created = 1 ] && rm -f "$policy"; exit 1; }
-  [ $created = 1 ] && rm -f "$policy"
-  # Installing unbound/dnsdist may enable their units; they were not started (policy-rc.d).
-  return 0
+  # Installing unbound/dnsdist may enable their units; they are not started (policy-rc.d).
+  install_missing_packages "${packages[@]}"
 }
 
 build_holdfast() {
@@ -157,32 +146,7 @@ probe() { python3 "$TOOLS" probe --port "$1" --name ns.bench. --timeout "${2:-10
 # --- the authoritative ------------------------------------------------------------------
 
 nsd_conf() { # dir port
-  local dir=$1 port=$2
-  mkdir -p "$dir"
-  cat > "$dir/nsd.conf" <<EOF
-server:
-  ip-address: 127.0.0.1@$port
-  port: $port
-  username: ""
-  chroot: ""
-  database: ""
-  server-count: 1
-  rrl-ratelimit: 0
-  rrl-whitelist-ratelimit: 0
-  verbosity: 0
-  hide-version: yes
-  zonesdir: "$dir"
-  zonelistfile: "$dir/zone.list"
-  xfrdfile: "$dir/xfrd.state"
-  xfrdir: "$dir"
-  pidfile: "$dir/nsd.pid"
-  logfile: "$dir/nsd.log"
-remote-control:
-  control-enable: no
-zone:
-  name: "bench."
-  zonefile: "$DATA/bench.zone"
-EOF
+  write_nsd_conf "$1" "$2" "$DATA/bench.zone"
 }
 
 start_upstream() {

@@ -21,20 +21,11 @@ QPS=${PROFILE_QPS:-2000}
 PORT_NSD=15400; PORT_HOLDFAST=15401
 
 log() { printf '[profile %s] %s\n' "$(date +%T)" "$*" >&2; }
+# shellcheck source=scripts/loopback-lib.sh
+. "$ROOT/scripts/loopback-lib.sh"
 
 if [ "${PROFILE_INNER:-0}" != 1 ]; then
-  missing=()
-  for p in valgrind dnsperf nsd bind9-dnsutils; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    [ "$(id -u)" -eq 0 ] || { log "missing packages: ${missing[*]} (run as root to install them)"; exit 1; }
-    log "installing ${missing[*]}"
-    policy=/usr/sbin/policy-rc.d; created=0
-    [ -e "$policy" ] || { printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created=1; }
-    apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"
-    [ $created = 1 ] && rm -f "$policy"
-  fi
+  install_missing_packages valgrind dnsperf nsd bind9-dnsutils python3 util-linux iproute2
   mkdir -p "$OUT/data"
   if [ -z "${HOLDFASTD:-}" ]; then
     log "building holdfastd (release)"
@@ -58,27 +49,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-cat > "$WORK/nsd.conf" <<EOF
-server:
-  ip-address: 127.0.0.1@$PORT_NSD
-  port: $PORT_NSD
-  username: ""
-  chroot: ""
-  database: ""
-  server-count: 1
-  verbosity: 0
-  zonesdir: "$WORK"
-  zonelistfile: "$WORK/zone.list"
-  xfrdfile: "$WORK/xfrd.state"
-  xfrdir: "$WORK"
-  pidfile: "$WORK/nsd.pid"
-  logfile: "$WORK/nsd.log"
-remote-control:
-  control-enable: no
-zone:
-  name: "bench."
-  zonefile: "$OUT/data/bench.zone"
-EOF
+write_nsd_conf "$WORK" "$PORT_NSD" "$OUT/data/bench.zone"
 cat > "$WORK/holdfast.toml" <<EOF
 [server]
 listen = ["127.0.0.1:$PORT_HOLDFAST"]
