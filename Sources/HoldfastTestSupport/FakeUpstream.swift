@@ -34,6 +34,14 @@ public final class FakeUpstream: Sendable {
 
     private struct State {
         var behaviour: Behaviour
+        /// Names at or under a suffix that get their own behaviour (a broken domain).
+        var nameRules: [(suffix: DNSName, behaviour: Behaviour)] = []
+        /// UDP loss: each query is dropped with this probability (seeded, so runs repeat).
+        var udpLoss: (probability: Double, generator: SplitMix64)?
+        /// Drop the first UDP query for each name: every name needs one resend.
+        var dropFirstPerName = false
+        var namesSeen: Set<DNSName> = []
+        var dropped = 0
         var records: [DNSName: [DNSRecord]] = [:]
         var defaultIPv4: [UInt8]?
         var names: [DNSName] = []
@@ -99,6 +107,32 @@ public final class FakeUpstream: Sendable {
     }
 
     public var behaviour: Behaviour { state.withLock { $0.behaviour } }
+
+    /// Names at or under `suffix` get `behaviour` whatever the server's own (a domain that is
+    /// lame, DNSSEC-bogus or whose authoritative servers are unreachable).
+    public func setBehaviour(_ behaviour: Behaviour, forNamesUnder suffix: DNSName) {
+        state.withLock { $0.nameRules.append((suffix, behaviour)) }
+    }
+
+    /// Drops each UDP query with `probability` (a path that loses packets). Seeded: the same
+    /// queries are lost on every run.
+    public func setUDPLoss(_ probability: Double, seed: UInt64 = 1) {
+        state.withLock { $0.udpLoss = probability > 0 ? (probability, SplitMix64(seed: seed)) : nil }
+    }
+
+    /// Drops the first UDP query for each distinct name (case-insensitive): every name is
+    /// answered only if it is sent again.
+    public func setDropFirstQueryPerName(_ enabled: Bool) {
+        state.withLock { $0.dropFirstPerName = enabled }
+    }
+
+    /// Queries dropped by `setUDPLoss` or `setDropFirstQueryPerName` (received, counted, unanswered).
+    public var droppedCount: Int { state.withLock { $0.dropped } }
+
+    /// How many queries for `name` (case-insensitive) arrived.
+    public func queryCount(for name: DNSName) -> Int {
+        state.withLock { $0.names.filter { $0 == name }.count }
+    }
 
     /// Replaces the records answered under `.normal` (matched by owner name and type).
     public func setRecords(_ records: [DNSRecord]) {
@@ -227,6 +261,8 @@ public final class FakeUpstream: Sendable {
     private static func bindUDP(group: MultiThreadedEventLoopGroup, port: Int, core: FakeUpstream?) async throws -> any Channel {
         try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            // A real server's room for bursts (nsd asks for 1 MiB); capped by net.core.rmem_max.
+            .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let core { try channel.pipeline.syncOperations.addHandler(FakeUpstreamUDPHandler(core: core)) }
@@ -252,7 +288,23 @@ public final class FakeUpstream: Sendable {
                 satisfied.append(waiter.continuation)
                 return true
             }
-            return (state.behaviour, state.records[question.name] ?? [], state.defaultIPv4, satisfied)
+            var behaviour = state.behaviour
+            if let rule = state.nameRules.last(where: { question.name.isSubdomain(of: $0.suffix) }) {
+                behaviour = rule.behaviour
+            }
+            if !overTCP {
+                var drop = false
+                if state.dropFirstPerName, state.namesSeen.insert(question.name).inserted { drop = true }
+                if var loss = state.udpLoss {
+                    if Double(loss.generator.next() % 1_000_000) / 1_000_000 < loss.probability { drop = true }
+                    state.udpLoss = loss
+                }
+                if drop {
+                    state.dropped += 1
+                    behaviour = .blackhole
+                }
+            }
+            return (behaviour, state.records[question.name] ?? [], state.defaultIPv4, satisfied)
         }
         for continuation in satisfied { continuation.resume(returning: true) }
 
@@ -372,5 +424,18 @@ private final class FakeUpstreamTCPHandler: ChannelInboundHandler {
                 }
             }
         }
+    }
+}
+
+/// A small seeded generator (SplitMix64), so injected loss repeats run to run.
+struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

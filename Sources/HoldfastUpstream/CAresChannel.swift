@@ -44,6 +44,9 @@ final class CAresChannel: @unchecked Sendable {
     /// Replaced by a fresh channel: takes no new queries, destroyed once `pending` is 0.
     var isRetired = false
 
+    /// SO_RCVBUF asked for each upstream socket.
+    static let receiveBufferBytes: Int32 = 1 << 20
+
     struct InitError: Error, CustomStringConvertible {
         var description: String
     }
@@ -65,6 +68,9 @@ final class CAresChannel: @unchecked Sendable {
         options.sortlist = nil
         options.nsort = 0
         options.ednspsz = 1232
+        // Room for a burst of replies (512 outstanding misses answered at once) while the loop
+        // thread is busy; the kernel caps it at net.core.rmem_max.
+        options.socket_receive_buffer_size = Self.receiveBufferBytes
         options.sock_state_cb = { data, fd, readable, writable in
             guard let data else { return }
             let channel = Unmanaged<CAresChannel>.fromOpaque(data).takeUnretainedValue()
@@ -73,7 +79,7 @@ final class CAresChannel: @unchecked Sendable {
         options.sock_state_cb_data = Unmanaged.passUnretained(self).toOpaque()
         let optmask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_NDOTS | ARES_OPT_SERVERS
             | ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS | ARES_OPT_SOCK_STATE_CB | ARES_OPT_SORTLIST | ARES_OPT_EDNSPSZ
-            | ARES_OPT_NOROTATE
+            | ARES_OPT_NOROTATE | ARES_OPT_SOCK_RCVBUF
         var channel: ares_channel?
         let status: Int32 = "b".withCString { lookups in
             options.lookups = UnsafeMutablePointer(mutating: lookups)

@@ -173,9 +173,19 @@ final class CAresEventLoop: @unchecked Sendable {
                 }
             }
             processExpiredChannels()
+            // Timers last: replies that arrived while the thread was busy or descheduled are
+            // read first, so an RTO expiry never judges a server silent whose answer is waiting.
+            fireDueTimers()
         }
         // Anything still queued after stopping runs now so no continuation is left hanging.
         runPendingWork()
+    }
+
+    private func fireDueTimers() {
+        for action in timers.popDue(now: .now) {
+            action()
+            drainCompletions()
+        }
     }
 
     private func runPendingWork() {
@@ -188,10 +198,6 @@ final class CAresEventLoop: @unchecked Sendable {
             }
             for item in work {
                 item()
-                drainCompletions()
-            }
-            for action in timers.popDue(now: .now) {
-                action()
                 drainCompletions()
             }
             rounds += 1

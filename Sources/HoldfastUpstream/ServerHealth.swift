@@ -1,24 +1,46 @@
-/// The up/down state machine of one upstream server. Pure: every method takes `now` and
-/// returns what changed; the pool performs the I/O (probes, logs, metrics).
+/// The health of one upstream server, judged on the server and not on the names asked of it.
+/// Pure: every method takes `now` and returns what the caller must do; the engine performs the
+/// I/O (probes, logs, metrics).
+///
+/// - A failed question (SERVFAIL, REFUSED, a silence with nothing else heard from the server,
+///   …) makes an up server *suspect* and asks for one probe at once (`Action.sendProbe`).
+/// - The server is marked down only when it failed `failureThreshold` questions in a row
+///   **and** its probe failed since the last success. A probe that succeeds clears the count.
+///   So a name that fails everywhere costs its own questions and marks nobody down.
+/// - A down server is probed every `probeInterval`; any good answer brings it back up.
 public struct ServerHealth: Sendable, Equatable {
     public enum State: Sendable, Equatable {
         case up
         case down
     }
 
+    /// Where the server's probe stands.
+    public enum ProbeState: Sendable, Equatable {
+        /// None in flight, and none failed since the last success.
+        case idle
+        case inFlight
+        /// The last probe failed and nothing succeeded since: the next failure at the
+        /// threshold marks the server down.
+        case failed
+    }
+
     /// What a caller must do after an event.
-    public enum Transition: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
         case none
-        /// Crossed `failureThreshold`: stop using the server for client questions, start probing.
+        /// The server just became suspect: send it one probe now (then call `probeSent`).
+        case sendProbe
+        /// Failed `failureThreshold` questions in a row and its probe: stop using it for client
+        /// questions and probe it every `probeInterval`.
         case markedDown
-        /// A reply arrived while down: use it again, stop probing.
+        /// A good answer arrived while down: use it again, stop probing.
         case markedUp
     }
 
     public private(set) var state: State = .up
     public private(set) var consecutiveFailures = 0
     public private(set) var lastError: UpstreamError?
-    /// When the next probe is due; nil while up.
+    public private(set) var probe: ProbeState = .idle
+    /// When the next probe of a down server is due; nil while up.
     public private(set) var nextProbeAt: ContinuousClock.Instant?
     public var failureThreshold: Int
     public var probeInterval: Duration
@@ -30,34 +52,69 @@ public struct ServerHealth: Sendable, Equatable {
 
     public var isUp: Bool { state == .up }
 
-    /// A good answer (NOERROR/NXDOMAIN, validated) arrived.
-    public mutating func recordSuccess(now: ContinuousClock.Instant) -> Transition {
+    /// Up, with failed questions counted since its last success.
+    public var isSuspect: Bool { state == .up && consecutiveFailures > 0 }
+
+    /// A question got a good answer (NOERROR/NXDOMAIN, validated) from the server.
+    public mutating func questionAnswered(now: ContinuousClock.Instant) -> Action {
+        succeeded()
+    }
+
+    /// A question failed at this server (timeout with the server silent, network error,
+    /// SERVFAIL, REFUSED, a bad reply).
+    public mutating func questionFailed(_ error: UpstreamError, now: ContinuousClock.Instant) -> Action {
+        consecutiveFailures += 1
+        lastError = error
+        guard state == .up else { return .none }
+        switch probe {
+        case .idle:
+            return .sendProbe
+        case .inFlight:
+            return .none
+        case .failed:
+            return consecutiveFailures >= failureThreshold ? markDown(now: now) : .none
+        }
+    }
+
+    /// A probe was just sent. Up: the suspect probe; down: the periodic one, so the next is
+    /// due one interval later.
+    public mutating func probeSent(now: ContinuousClock.Instant) {
+        probe = .inFlight
+        if state == .down { nextProbeAt = now + probeInterval }
+    }
+
+    /// The probe got a good answer: the failures were the names', not the server's.
+    public mutating func probeAnswered(now: ContinuousClock.Instant) -> Action {
+        succeeded()
+    }
+
+    /// The probe failed too (or could not be sent).
+    public mutating func probeFailed(_ error: UpstreamError, now: ContinuousClock.Instant) -> Action {
+        lastError = error
+        probe = .failed
+        guard state == .up, consecutiveFailures >= failureThreshold else { return .none }
+        return markDown(now: now)
+    }
+
+    /// True when the server is down and its periodic probe is due.
+    public func isProbeDue(now: ContinuousClock.Instant) -> Bool {
+        guard state == .down, let nextProbeAt else { return false }
+        return now >= nextProbeAt
+    }
+
+    private mutating func succeeded() -> Action {
         consecutiveFailures = 0
+        probe = .idle
         guard state == .down else { return .none }
         state = .up
         nextProbeAt = nil
         return .markedUp
     }
 
-    /// An attempt failed (timeout, network error, SERVFAIL, REFUSED, bad reply).
-    public mutating func recordFailure(_ error: UpstreamError, now: ContinuousClock.Instant) -> Transition {
-        consecutiveFailures += 1
-        lastError = error
-        guard state == .up, consecutiveFailures >= failureThreshold else { return .none }
+    private mutating func markDown(now: ContinuousClock.Instant) -> Action {
         state = .down
+        probe = .idle
         nextProbeAt = now + probeInterval
         return .markedDown
-    }
-
-    /// True when the server is down and its probe is due.
-    public func isProbeDue(now: ContinuousClock.Instant) -> Bool {
-        guard state == .down, let nextProbeAt else { return false }
-        return now >= nextProbeAt
-    }
-
-    /// A probe was just sent: the next one is due one interval later.
-    public mutating func probeSent(now: ContinuousClock.Instant) {
-        guard state == .down else { return }
-        nextProbeAt = now + probeInterval
     }
 }

@@ -2,12 +2,14 @@ import DNSWire
 import Logging
 
 extension UpstreamEngine {
-    /// Performs what a health transition asks for: log, observe, start or stop probing,
-    /// and tell waiting questions whose every eligible server is now down.
-    func apply(_ transition: ServerHealth.Transition, to server: ServerState) {
-        switch transition {
+    /// Performs what a health event asks for: probe a suspect server, log, observe, start or
+    /// stop periodic probing, and tell waiting questions whose every eligible server is now down.
+    func apply(_ action: ServerHealth.Action, to server: ServerState) {
+        switch action {
         case .none:
             return
+        case .sendProbe:
+            sendProbe(server)
         case .markedDown:
             logChange(of: server, level: .warning, "upstream server marked down", [
                 "error": "\(server.health.lastError?.description ?? "")"])
@@ -52,20 +54,56 @@ extension UpstreamEngine {
         }
     }
 
-    /// A down server is probed every `probe_interval_s` with the last question it was asked.
+    /// Sends one probe (a name the server answered before, else one another server answered,
+    /// else the last it was asked, else `. NS`),
+    /// judged at the server's RTO: silent with nothing else heard from the server is a failure.
+    func sendProbe(_ server: ServerState) {
+        guard !server.removed, !isShutDown, server.health.probe != .inFlight else { return }
+        let probe = probeQuestion(for: server)
+        logger.debug("probing upstream server", metadata: ["server": "\(server.label)", "suspect": "\(server.health.isUp)"])
+        guard let attempt = startAttempt(server: server, question: probe.question, dnssecOK: probe.dnssecOK, owner: nil) else {
+            apply(server.health.probeFailed(.networkError("no c-ares channel"), now: .now), to: server)
+            return
+        }
+        server.health.probeSent(now: .now)
+        attempt.rto = server.rtt.rto
+        attempt.rtoTimer = loop.schedule(after: attempt.rto) { [self] in probeSilent(attempt) }
+    }
+
+    /// A name the server answered; else one another server answered, if routes send that name
+    /// to this server's provider; else the last it was asked; else `. NS`.
+    private func probeQuestion(for server: ServerState) -> (question: DNSQuestion, dnssecOK: Bool) {
+        if let own = server.lastAnsweredQuestion { return own }
+        if let shared = lastAnsweredQuestion,
+           let index = providers.firstIndex(where: { $0.name == server.provider }),
+           routes.providers(for: shared.question.name).contains(index) {
+            return shared
+        }
+        return server.probeQuestion
+    }
+
+    /// A probe stayed silent for its RTO. If the server answered anything since it was sent
+    /// it is alive (the probe was lost or slow); otherwise the probe failed.
+    private func probeSilent(_ attempt: Attempt) {
+        attempt.rtoTimer = nil
+        attempt.pastRTO = true
+        let server = attempt.server
+        if server.wasSilent(since: attempt.started) {
+            apply(server.health.probeFailed(.timeout, now: .now), to: server)
+            server.rtt.timedOut()
+        } else {
+            apply(server.health.probeAnswered(now: .now), to: server)
+        }
+        schedulePublish()
+    }
+
+    /// A down server is probed every `probe_interval_s`.
     func scheduleProbe(_ server: ServerState) {
         if let timer = server.probeTimer { loop.cancel(timer) }
         server.probeTimer = loop.schedule(after: server.health.probeInterval) { [self] in
             server.probeTimer = nil
             guard !server.health.isUp, !server.removed, !isShutDown else { return }
-            if !server.probeInFlight {
-                let last = server.lastQuestion ?? (DNSQuestion(name: .root, type: .ns, qclass: .in), false)
-                logger.debug("probing upstream server", metadata: ["server": "\(server.label)"])
-                if startAttempt(server: server, question: last.question, dnssecOK: last.dnssecOK, owner: nil) != nil {
-                    server.probeInFlight = true
-                }
-            }
-            server.health.probeSent(now: .now)
+            if server.health.probe != .inFlight { sendProbe(server) }
             scheduleProbe(server)
         }
     }

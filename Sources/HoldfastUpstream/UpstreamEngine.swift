@@ -17,6 +17,9 @@ final class UpstreamEngine: @unchecked Sendable {
     var questions: [ObjectIdentifier: QuestionState] = [:]
     var random = SystemRandomNumberGenerator()
     var fastestCounter = 0
+    /// The last question any server answered well: a probe for a server that never answered
+    /// anything asks it (a name known to resolve), not the last, possibly broken, name it saw.
+    var lastAnsweredQuestion: (question: DNSQuestion, dnssecOK: Bool)?
     var publishScheduled = false
     var isShutDown = false
 
@@ -50,7 +53,7 @@ final class UpstreamEngine: @unchecked Sendable {
         guard !candidates.isEmpty else { return continuation.resume(returning: .allDown) }
         if configuration.policy == .fastest { orderByRTT(&candidates) }
         let state = QuestionState(
-            question: question, dnssecOK: dnssecOK, continuation: continuation,
+            question: question, dnssecOK: dnssecOK, started: .now, continuation: continuation,
             candidates: candidates, eligible: eligible, onAllDown: onAllDown)
         questions[ObjectIdentifier(state)] = state
         switch configuration.policy {
@@ -103,15 +106,39 @@ final class UpstreamEngine: @unchecked Sendable {
     }
 
     @discardableResult
-    private func send(_ state: QuestionState, candidate index: Int) -> Bool {
+    private func send(_ state: QuestionState, candidate index: Int, rto: Duration? = nil) -> Bool {
         state.sent[index] = true
         let server = state.candidates[index]
         guard let attempt = startAttempt(server: server, question: state.question, dnssecOK: state.dnssecOK, owner: state) else {
             return false
         }
         state.outstanding += 1
-        attempt.rtoTimer = loop.schedule(after: server.rtt.rto) { [self] in rtoExpired(attempt) }
+        arm(attempt, rto: rto ?? server.rtt.rto)
         return true
+    }
+
+    private func arm(_ attempt: Attempt, rto: Duration) {
+        attempt.rto = min(rto, .milliseconds(max(1, configuration.timeoutMs)))
+        attempt.rtoTimer = loop.schedule(after: attempt.rto) { [self] in rtoExpired(attempt) }
+    }
+
+    /// An attempt stayed silent for its RTO: send another, at the next eligible server not yet
+    /// asked, else at the same server again with a new ID and at least twice the RTO, while
+    /// the question is younger than `timeout_ms`. Any attempt's answer completes the question.
+    private func retransmit(_ state: QuestionState, after silent: Attempt) {
+        guard ContinuousClock.now - state.started < .milliseconds(max(1, configuration.timeoutMs)) else { return }
+        if sendNext(state) { return }
+        let server = silent.server
+        guard server.isUsable, let index = state.candidates.firstIndex(where: { $0 === server }) else {
+            // Its server went down meanwhile: any other usable server of the question.
+            if let index = state.candidates.indices.first(where: { state.candidates[$0].isUsable }) {
+                send(state, candidate: index)
+            }
+            return
+        }
+        server.retransmissions += 1
+        logger.debug("resending after silence", metadata: ["question": "\(state.question)", "server": "\(server.label)"])
+        send(state, candidate: index, rto: max(server.rtt.rto, silent.rto * 2))
     }
 
     func finish(_ state: QuestionState, _ result: UpstreamResult) {
@@ -123,16 +150,25 @@ final class UpstreamEngine: @unchecked Sendable {
         continuation.resume(returning: result)
     }
 
-    /// The attempt stayed silent for its server's RTO: count a failure and move the question on;
-    /// c-ares keeps waiting for it up to `timeout_ms`.
+    /// The attempt stayed silent for its RTO. The silence counts against the server only if
+    /// nothing good came from it since the attempt was sent (a server that answers other
+    /// questions meanwhile is alive: this was a lost packet or a slow name). c-ares keeps
+    /// waiting for the attempt up to `timeout_ms`; a late answer still counts.
     private func rtoExpired(_ attempt: Attempt) {
         attempt.rtoTimer = nil
         attempt.pastRTO = true
         let server = attempt.server
-        server.rtt.timedOut()
-        apply(server.health.recordFailure(.timeout, now: .now), to: server)
+        if server.wasSilent(since: attempt.started) {
+            // Judged before backing off, so a probe it sends waits the RTO the silence was
+            // measured with and a dead server is known as fast as before.
+            apply(server.health.questionFailed(.timeout, now: .now), to: server)
+            // Only a silent server's RTO backs off. A lost packet while the server answers
+            // others is the question's own (its resend waits twice as long): hundreds of
+            // losses in one burst must not push every new question's RTO to `timeout_ms`.
+            server.rtt.timedOut()
+        }
         schedulePublish()
-        if let state = attempt.question, !state.isFinished { sendNext(state) }
+        if let state = attempt.question, !state.isFinished { retransmit(state, after: attempt) }
     }
 
     // MARK: Attempts
@@ -193,11 +229,19 @@ final class UpstreamEngine: @unchecked Sendable {
         if case .failure(.cancelled) = verdict {
             // Shutdown or reload: not the server's fault.
         } else if verdict == .answer {
-            apply(server.health.recordSuccess(now: .now), to: server)
+            let now = ContinuousClock.now
+            server.lastAnswerAt = now
+            if let question = attempt.question {
+                server.lastAnsweredQuestion = (question.question, question.dnssecOK)
+                lastAnsweredQuestion = server.lastAnsweredQuestion
+            }
+            let action = attempt.isProbe ? server.health.probeAnswered(now: now) : server.health.questionAnswered(now: now)
+            apply(action, to: server)
         } else {
             server.failures += 1
             if !attempt.pastRTO, case .failure(let error) = verdict {
-                apply(server.health.recordFailure(error, now: .now), to: server)
+                let action = attempt.isProbe ? server.health.probeFailed(error, now: .now) : server.health.questionFailed(error, now: .now)
+                apply(action, to: server)
             }
         }
         let error: UpstreamError? = switch verdict {
@@ -209,10 +253,7 @@ final class UpstreamEngine: @unchecked Sendable {
                                   outcome: error?.outcome ?? .answer, rtt: measured)
         schedulePublish()
 
-        guard let state = attempt.question else {
-            server.probeInFlight = false
-            return
-        }
+        guard let state = attempt.question else { return }
         state.outstanding -= 1
         guard !state.isFinished else { return }
         if let error {

@@ -11,12 +11,20 @@ final class ServerState {
     var channel: CAresChannel?
     var caseMismatches = 0
     var caseRandomization = true
-    /// The last question sent here: what a probe re-sends.
+    /// The last question sent here, and the last one it answered well: a probe re-sends the
+    /// answered one (a name the server is known to serve), else the last one asked.
     var lastQuestion: (question: DNSQuestion, dnssecOK: Bool)?
+    var lastAnsweredQuestion: (question: DNSQuestion, dnssecOK: Bool)?
+    /// When the server last gave a good answer to anything: an attempt that times out after
+    /// this server answered something else since it was sent was a lost packet or a slow
+    /// name, not a silent server.
+    var lastAnswerAt: ContinuousClock.Instant?
     var queries: UInt64 = 0
     var failures: UInt64 = 0
+    /// Attempts resent after a silence (retransmissions), to this server.
+    var retransmissions: UInt64 = 0
+    /// The periodic probe of a down server.
     var probeTimer: TimerHeap.ID?
-    var probeInFlight = false
     /// When a state change of this server was last logged at notice/warning level, and how
     /// many changes were logged at debug level since (flap damping for the log).
     var lastLoggedChange: ContinuousClock.Instant?
@@ -36,6 +44,17 @@ final class ServerState {
 
     var isUsable: Bool { health.isUp && !removed }
 
+    /// What a probe asks: a name this server answered, else the last it was asked, else `. NS`.
+    var probeQuestion: (question: DNSQuestion, dnssecOK: Bool) {
+        lastAnsweredQuestion ?? lastQuestion ?? (DNSQuestion(name: .root, type: .ns, qclass: .in), false)
+    }
+
+    /// True when nothing good came from this server since `instant`.
+    func wasSilent(since instant: ContinuousClock.Instant) -> Bool {
+        guard let lastAnswerAt else { return true }
+        return lastAnswerAt < instant
+    }
+
     var status: ServerStatus {
         ServerStatus(
             address: label, isUp: health.isUp, smoothedRTTMs: rtt.smoothed, retransmitTimeoutMs: rtt.rtoMs,
@@ -48,6 +67,8 @@ final class ServerState {
 final class QuestionState {
     let question: DNSQuestion
     let dnssecOK: Bool
+    /// When the question started: no attempt is started once it is `timeout_ms` old.
+    let started: ContinuousClock.Instant
     var continuation: CheckedContinuation<UpstreamResult, Never>?
     /// Usable servers at the start, in the order the policy tries them.
     let candidates: [ServerState]
@@ -59,10 +80,12 @@ final class QuestionState {
     var hedgeTimer: TimerHeap.ID?
     var onAllDown: (@Sendable () -> Void)?
 
-    init(question: DNSQuestion, dnssecOK: Bool, continuation: CheckedContinuation<UpstreamResult, Never>,
+    init(question: DNSQuestion, dnssecOK: Bool, started: ContinuousClock.Instant,
+         continuation: CheckedContinuation<UpstreamResult, Never>,
          candidates: [ServerState], eligible: [ServerState], onAllDown: (@Sendable () -> Void)?) {
         self.question = question
         self.dnssecOK = dnssecOK
+        self.started = started
         self.continuation = continuation
         self.candidates = candidates
         self.sent = Array(repeating: false, count: candidates.count)
@@ -82,9 +105,14 @@ final class Attempt {
     let sentQuestion: DNSQuestion
     let usedCaseRandomization: Bool
     let started: ContinuousClock.Instant
+    /// How long this attempt may stay silent before the question moves on (or resends).
+    var rto: Duration = .zero
     var rtoTimer: TimerHeap.ID?
-    /// The RTO passed: the failure was already counted and the question moved on.
+    /// The RTO passed: the silence was judged (a server failure only if the server was silent
+    /// to everything) and the question moved on; a later failure is not counted again.
     var pastRTO = false
+
+    var isProbe: Bool { question == nil }
 
     init(server: ServerState, question: QuestionState?, queryID: UInt16, sentQuestion: DNSQuestion,
          usedCaseRandomization: Bool, started: ContinuousClock.Instant) {

@@ -38,45 +38,95 @@ import Testing
     }
 }
 
+/// The health state machine on its own: instants passed by hand, no sockets.
 @Suite struct ServerHealthTests {
     let start = ContinuousClock.now
 
     @Test(arguments: [1, 3, 5])
-    func thresholdConsecutiveFailuresMarkDown(threshold: Int) {
+    func downOnlyAfterThresholdFailuresAndAFailedProbe(threshold: Int) {
         var health = ServerHealth(failureThreshold: threshold, probeInterval: .seconds(5))
+        #expect(health.questionFailed(.timeout, now: start) == .sendProbe)  // suspect: probe at once
+        #expect(health.isSuspect)
+        health.probeSent(now: start)
         for index in 1..<threshold {
-            #expect(health.recordFailure(.timeout, now: start + .seconds(index)) == .none)
+            #expect(health.questionFailed(.timeout, now: start + .milliseconds(index)) == .none)
         }
-        #expect(health.recordFailure(.serverFailure, now: start + .seconds(10)) == .markedDown)
+        #expect(health.isUp, "failures alone never mark a server down")
+        #expect(health.probeFailed(.serverFailure, now: start + .milliseconds(100)) == .markedDown)
         #expect(!health.isUp)
         #expect(health.lastError == .serverFailure)
-        #expect(health.recordFailure(.timeout, now: start + .seconds(11)) == .none)
+        #expect(health.questionFailed(.timeout, now: start + .seconds(1)) == .none)
     }
 
-    @Test func successInBetweenResetsTheCount() {
+    @Test func probeFailedFirstThenTheThresholdFailureMarksDown() {
         var health = ServerHealth(failureThreshold: 3, probeInterval: .seconds(5))
-        _ = health.recordFailure(.timeout, now: start)
-        _ = health.recordFailure(.timeout, now: start)
-        #expect(health.recordSuccess(now: start) == .none)
+        #expect(health.questionFailed(.refused, now: start) == .sendProbe)
+        health.probeSent(now: start)
+        #expect(health.probeFailed(.refused, now: start) == .none)  // 1 failure < threshold
+        #expect(health.questionFailed(.refused, now: start) == .none)
+        #expect(health.questionFailed(.refused, now: start) == .markedDown)
+    }
+
+    @Test func answeredProbeClearsTheCountSoBrokenNamesMarkNobodyDown() {
+        var health = ServerHealth(failureThreshold: 3, probeInterval: .seconds(5))
+        // Twenty names that fail everywhere, each followed by the probe of a good name.
+        for round in 0..<20 {
+            let now = start + .milliseconds(round * 10)
+            #expect(health.questionFailed(.serverFailure, now: now) == .sendProbe)
+            health.probeSent(now: now)
+            #expect(health.questionFailed(.serverFailure, now: now) == .none)
+            #expect(health.questionFailed(.serverFailure, now: now) == .none)
+            #expect(health.questionFailed(.serverFailure, now: now) == .none)  // past the threshold, probe in flight
+            #expect(health.probeAnswered(now: now) == .none)
+            #expect(health.consecutiveFailures == 0)
+        }
+        #expect(health.isUp)
+    }
+
+    @Test func answerInBetweenResetsTheCountAndAFailedProbe() {
+        var health = ServerHealth(failureThreshold: 3, probeInterval: .seconds(5))
+        _ = health.questionFailed(.timeout, now: start)
+        health.probeSent(now: start)
+        _ = health.probeFailed(.timeout, now: start)
+        _ = health.questionFailed(.timeout, now: start)
+        #expect(health.questionAnswered(now: start) == .none)
         #expect(health.consecutiveFailures == 0)
-        _ = health.recordFailure(.timeout, now: start)
+        #expect(health.probe == .idle)
+        // A new run of failures needs a new failed probe.
+        #expect(health.questionFailed(.timeout, now: start) == .sendProbe)
+        health.probeSent(now: start)
+        #expect(health.questionFailed(.timeout, now: start) == .none)
+        #expect(health.questionFailed(.timeout, now: start) == .none)
         #expect(health.isUp)
     }
 
     @Test func downServerIsProbedEveryIntervalAndComesBackOnSuccess() {
         var health = ServerHealth(failureThreshold: 1, probeInterval: .seconds(5))
         #expect(!health.isProbeDue(now: start + .seconds(100)))  // up: never probed
-        _ = health.recordFailure(.refused, now: start)
+        #expect(health.questionFailed(.refused, now: start) == .sendProbe)
+        health.probeSent(now: start)
+        #expect(health.probeFailed(.refused, now: start) == .markedDown)
         #expect(!health.isProbeDue(now: start + .seconds(4)))
         #expect(health.isProbeDue(now: start + .seconds(5)))
         health.probeSent(now: start + .seconds(5))
+        #expect(health.probeFailed(.refused, now: start + .seconds(5)) == .none)
         #expect(!health.isProbeDue(now: start + .seconds(9)))
         #expect(health.isProbeDue(now: start + .seconds(10)))
-        #expect(health.recordSuccess(now: start + .seconds(10)) == .markedUp)
+        health.probeSent(now: start + .seconds(10))
+        #expect(health.probeAnswered(now: start + .seconds(10)) == .markedUp)
         #expect(health.isUp)
         #expect(health.nextProbeAt == nil)
     }
+
+    @Test func lateAnswerToAQuestionBringsADownServerBack() {
+        var health = ServerHealth(failureThreshold: 1, probeInterval: .seconds(5))
+        _ = health.questionFailed(.timeout, now: start)
+        health.probeSent(now: start)
+        #expect(health.probeFailed(.timeout, now: start) == .markedDown)
+        #expect(health.questionAnswered(now: start + .seconds(1)) == .markedUp)
+    }
 }
+
 
 @Suite struct RouteTableTests {
     @Test(arguments: [

@@ -60,18 +60,22 @@ import Testing
 @Suite(.serialized) struct ReconfigureTests {
     @Test func reloadKeepsHealthOfRemainingServersAndDropsRemovedOnes() async throws {
         let fakes = try await startFakes([.normal, .servfail, .normal])
-        let pool = try makePool(makeConfiguration(Array(fakes.prefix(2)), failureThreshold: 1, probeIntervalSeconds: 30))
+        let observer = RecordingObserver()
+        let pool = try makePool(makeConfiguration(Array(fakes.prefix(2)), failureThreshold: 1, probeIntervalSeconds: 30),
+                                observer: observer)
         #expect(await pool.resolve(try aQuestion(), dnssecOK: false).provider == "p0")
         var next = makeConfiguration(fakes, failureThreshold: 1, probeIntervalSeconds: 30)
         next.providers[0].servers = []  // p0 loses its server; p1 (SERVFAIL) remains, p2 is new
         pool.reconfigure(next)
         #expect(await pool.resolve(try aQuestion("after.example"), dnssecOK: false).provider == "p2")
+        // Its SERVFAIL made p1 suspect; the probe it was sent at once failed too: down.
+        #expect(await observer.waitFor(server: "127.0.0.1:\(fakes[1].port)", isUp: false))
         let status = pool.status()
         #expect(status.map(\.name) == ["p0", "p1", "p2"])
         #expect(status[0].servers.isEmpty)
-        #expect(status[1].servers[0].isUp == false)  // marked down by the reload's first question
+        #expect(status[1].servers[0].isUp == false)
         #expect(await pool.resolve(try aQuestion("again.example"), dnssecOK: false).provider == "p2")
-        #expect(fakes[1].queryCount == 1)  // down and kept down across the reload: not asked again
+        #expect(fakes[1].queryCount == 2)  // the question and its probe; down, so not asked again
         pool.shutdown()
         await stopFakes(fakes)
     }

@@ -12,6 +12,9 @@ final class RecordingObserver: UpstreamObserver {
     }
     private let state = Mutex(State())
 
+    /// Every state change seen so far, in order.
+    var changes: [(server: String, isUp: Bool)] { state.withLock { $0.changes } }
+
     func attemptFinished(provider: String, server: String, outcome: AttemptOutcome, rtt: Duration?) {}
 
     func serverStateChanged(provider: String, server: String, isUp: Bool) {
