@@ -36,6 +36,11 @@ public struct CacheSection: Sendable, Equatable {
     public var persistPath: String
     /// `persist_interval_s`: how often the snapshot is written.
     public var persistIntervalSeconds: Int
+    /// `failure_ttl_s`: a question every attempt failed for is not sent upstream again for
+    /// this long (RFC 9520), doubling on each further failure; 0 turns it off.
+    public var failureTTLSeconds: Int
+    /// `failure_max_ttl_s`: the doubling stops here.
+    public var failureMaxTTLSeconds: Int
     /// `[cache.stale]`.
     public var stale: StaleSection
 
@@ -47,6 +52,8 @@ public struct CacheSection: Sendable, Equatable {
         prefetch: Bool = true,
         persistPath: String = "/var/lib/holdfast/cache.bin",
         persistIntervalSeconds: Int = 300,
+        failureTTLSeconds: Int = 5,
+        failureMaxTTLSeconds: Int = 60,
         stale: StaleSection = StaleSection()
     ) {
         self.maxEntries = maxEntries
@@ -56,6 +63,8 @@ public struct CacheSection: Sendable, Equatable {
         self.prefetch = prefetch
         self.persistPath = persistPath
         self.persistIntervalSeconds = persistIntervalSeconds
+        self.failureTTLSeconds = failureTTLSeconds
+        self.failureMaxTTLSeconds = failureMaxTTLSeconds
         self.stale = stale
     }
 

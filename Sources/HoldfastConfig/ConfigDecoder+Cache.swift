@@ -8,7 +8,7 @@ extension ConfigDecoder {
         guard let reader else { return defaults }
         try reader.rejectUnknownKeys(allowed: [
             "max_entries", "min_ttl_s", "max_ttl_s", "negative_max_ttl_s", "prefetch",
-            "persist_path", "persist_interval_s", "stale",
+            "persist_path", "persist_interval_s", "failure_ttl_s", "failure_max_ttl_s", "stale",
         ])
         var section = defaults
         section.maxEntries = try reader.int("max_entries", default: defaults.maxEntries, in: 1...100_000_000)
@@ -30,6 +30,14 @@ extension ConfigDecoder {
         }
         section.persistIntervalSeconds = try reader.int(
             "persist_interval_s", default: defaults.persistIntervalSeconds, in: 1...604_800)
+        section.failureTTLSeconds = try reader.int("failure_ttl_s", default: defaults.failureTTLSeconds, in: 0...3_600)
+        section.failureMaxTTLSeconds = try reader.int(
+            "failure_max_ttl_s", default: max(defaults.failureMaxTTLSeconds, section.failureTTLSeconds), in: 0...86_400)
+        if section.failureMaxTTLSeconds < section.failureTTLSeconds {
+            throw reader.error(
+                "failure_max_ttl_s",
+                "must not be below failure_ttl_s (\(section.failureMaxTTLSeconds) < \(section.failureTTLSeconds))")
+        }
         section.stale = try decodeStale(try reader.table("stale"))
         return section
     }

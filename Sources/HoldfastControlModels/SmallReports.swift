@@ -14,10 +14,31 @@ public struct CacheEntryReport: Codable, Sendable, Equatable {
     public var rcode: String?
     /// The cached records in zone-file presentation form, TTLs as they would be served now.
     public var records: [String]
+    /// The failure cache's entry for this question (RFC 9520): while it lasts the question is
+    /// not sent upstream; nil when the question has not failed recently.
+    public var failure: FailureEntry?
+
+    /// A question remembered as failed.
+    public struct FailureEntry: Codable, Sendable, Equatable {
+        /// Seconds until the question is sent upstream again.
+        public var ttlRemainingSeconds: Int
+        /// Failures in a row (each doubles how long the failure is remembered).
+        public var failures: Int
+
+        public init(ttlRemainingSeconds: Int, failures: Int) {
+            self.ttlRemainingSeconds = ttlRemainingSeconds
+            self.failures = failures
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case failures
+            case ttlRemainingSeconds = "ttl_remaining_s"
+        }
+    }
 
     public init(
         name: String, type: String, found: Bool, ttlRemainingSeconds: Int = 0, stale: Bool = false,
-        rcode: String? = nil, records: [String] = []
+        rcode: String? = nil, records: [String] = [], failure: FailureEntry? = nil
     ) {
         self.name = name
         self.type = type
@@ -26,16 +47,30 @@ public struct CacheEntryReport: Codable, Sendable, Equatable {
         self.stale = stale
         self.rcode = rcode
         self.records = records
+        self.failure = failure
     }
 
     /// The report for an entry the cache does not hold.
-    public static func notFound(name: String, type: String) -> CacheEntryReport {
-        CacheEntryReport(name: name, type: type, found: false)
+    public static func notFound(name: String, type: String, failure: FailureEntry? = nil) -> CacheEntryReport {
+        CacheEntryReport(name: name, type: type, found: false, failure: failure)
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, type, found, stale, rcode, records
+        case name, type, found, stale, rcode, records, failure
         case ttlRemainingSeconds = "ttl_remaining_s"
+    }
+
+    // Every key always present, `null` when unknown (scripts rely on the shape).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(type, forKey: .type)
+        try container.encode(found, forKey: .found)
+        try container.encode(ttlRemainingSeconds, forKey: .ttlRemainingSeconds)
+        try container.encode(stale, forKey: .stale)
+        try container.encode(rcode, forKey: .rcode)
+        try container.encode(records, forKey: .records)
+        try container.encode(failure, forKey: .failure)
     }
 }
 

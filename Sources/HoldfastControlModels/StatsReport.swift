@@ -51,6 +51,9 @@ public struct StatsReport: Codable, Sendable, Equatable {
     public var prefetches: UInt64
     /// Answers served from the last-known-good slot after the stale window ran out.
     public var lastKnownGood: UInt64
+    /// Queries answered from the failure cache (RFC 9520: stale data or SERVFAIL at once,
+    /// nothing sent upstream).
+    public var failureCacheHits: UInt64
     /// Upstream counters.
     public var upstream: Upstream
     /// Queries per second over the recent past (the daemon chooses the window, about 10 s).
@@ -60,7 +63,7 @@ public struct StatsReport: Codable, Sendable, Equatable {
 
     public init(
         uptimeSeconds: Double, queries: [String: [String: UInt64]], totalQueries: UInt64, cache: Cache,
-        coalesced: UInt64, prefetches: UInt64, lastKnownGood: UInt64, upstream: Upstream,
+        coalesced: UInt64, prefetches: UInt64, lastKnownGood: UInt64, failureCacheHits: UInt64 = 0, upstream: Upstream,
         queriesPerSecond: Double, cacheHitRatio: Double
     ) {
         self.uptimeSeconds = uptimeSeconds
@@ -70,6 +73,7 @@ public struct StatsReport: Codable, Sendable, Equatable {
         self.coalesced = coalesced
         self.prefetches = prefetches
         self.lastKnownGood = lastKnownGood
+        self.failureCacheHits = failureCacheHits
         self.upstream = upstream
         self.queriesPerSecond = queriesPerSecond
         self.cacheHitRatio = cacheHitRatio
@@ -80,6 +84,7 @@ public struct StatsReport: Codable, Sendable, Equatable {
         case uptimeSeconds = "uptime_s"
         case totalQueries = "total_queries"
         case lastKnownGood = "last_known_good"
+        case failureCacheHits = "failure_cache_hits"
         case queriesPerSecond = "queries_per_second"
         case cacheHitRatio = "cache_hit_ratio"
     }

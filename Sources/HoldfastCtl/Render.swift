@@ -52,6 +52,7 @@ enum Render {
             ["coalesced", "\(stats.coalesced)"],
             ["prefetches", "\(stats.prefetches)"],
             ["last known good", "\(stats.lastKnownGood)"],
+            ["failure cache hits", "\(stats.failureCacheHits)"],
             ["upstream requests", "\(stats.upstream.requests)"],
             ["upstream failures", "\(stats.upstream.failures)"],
         ]
@@ -78,12 +79,17 @@ enum Render {
     }
 
     static func cacheEntry(_ entry: CacheEntryReport) -> String {
-        guard entry.found else { return "\(entry.name) \(entry.type): not in the cache\n" }
+        let failure = entry.failure.map {
+            "failed upstream \($0.failures) time\($0.failures == 1 ? "" : "s") in a row; not asked again for \($0.ttlRemainingSeconds) s (failure cache)"
+        }
+        guard entry.found else {
+            return "\(entry.name) \(entry.type): not in the cache\n" + (failure.map { "\(entry.name) \(entry.type): \($0)\n" } ?? "")
+        }
         let ttl = entry.stale ? "expired (stale, served only while upstreams fail)" : "\(entry.ttlRemainingSeconds) s left"
         var text = TextTable(rows: [
             ["name", entry.name], ["type", entry.type], ["rcode", entry.rcode ?? "-"], ["ttl", ttl],
             ["records", entry.records.isEmpty ? "(none)" : "\(entry.records.count)"],
-        ]).render()
+        ] + (failure.map { [["upstream", $0]] } ?? [])).render()
         for record in entry.records { text += "  \(record)\n" }
         return text
     }

@@ -42,7 +42,8 @@ enum ConfigurationMapping {
             staleEnabled: config.cache.stale.enabled, staleAnswerTTLSeconds: UInt32(clamping: config.cache.stale.answerTTLSeconds),
             staleMaxAgeSeconds: UInt32(clamping: config.cache.stale.maxAgeSeconds), clientTimeoutMs: config.cache.stale.clientTimeoutMs,
             prefetch: config.cache.prefetch, lastKnownGood: LastKnownGoodPatterns(config.resilience.lastKnownGood),
-            localZone: LocalZone(records: config.local.compactMap(localRecord)), logQueries: config.log.queries)
+            localZone: LocalZone(records: config.local.compactMap(localRecord)), logQueries: config.log.queries,
+            failureTTLSeconds: config.cache.failureTTLSeconds, failureMaxTTLSeconds: config.cache.failureMaxTTLSeconds)
     }
 
     /// A `[[local]]` entry as a record; the config layer has validated the data already.

@@ -29,6 +29,7 @@ struct DaemonControlBackend: ControlBackend {
             uptimeSeconds: Double(daemon.uptimeSeconds), queries: ["udp": udp, "tcp": tcp], totalQueries: total,
             cache: .init(hits: hits, misses: misses, stale: stale, evictions: daemon.cache.statistics.evictions, entries: UInt64(daemon.cache.count)),
             coalesced: load(events.coalesced), prefetches: load(events.prefetches), lastKnownGood: load(events.lastKnownGood),
+            failureCacheHits: load(events.failureCacheHits),
             upstream: .init(requests: load(events.upstreamRequests), failures: load(events.upstreamFailures)),
             queriesPerSecond: daemon.rate.queriesPerSecond(total: total),
             cacheHitRatio: answeredFromCacheOrUpstream == 0 ? 0 : Double(hits) / Double(answeredFromCacheOrUpstream))
@@ -52,6 +53,13 @@ struct DaemonControlBackend: ControlBackend {
         guard let dnsName = try? DNSName(name) else { throw ControlBadRequest("not a valid DNS name: \(name)") }
         guard let dnsType = DNSType(mnemonic: type.isEmpty ? "A" : type) else { throw ControlBadRequest("unknown record type: \(type)") }
         let now = daemon.clock.nowMillis()
+        var failure: CacheEntryReport.FailureEntry?
+        for dnssecOK in [false, true] {
+            let key = CacheKey(name: dnsName, type: dnsType, qclass: .in, dnssecOK: dnssecOK)
+            if failure == nil, let entry = daemon.resolver.failures.blocking(key, now: now) {
+                failure = .init(ttlRemainingSeconds: Int((entry.untilMillis - now + 999) / 1000), failures: entry.failures)
+            }
+        }
         for dnssecOK in [false, true] {
             let key = CacheKey(name: dnsName, type: dnsType, qclass: .in, dnssecOK: dnssecOK)
             let lookup = daemon.cache.peek(key, now: now)
@@ -66,14 +74,18 @@ struct DaemonControlBackend: ControlBackend {
             }
             return CacheEntryReport(
                 name: dnsName.description, type: dnsType.description, found: true, ttlRemainingSeconds: Int(hit.remainingSeconds),
-                stale: isStale, rcode: hit.answer.rcode.description, records: records)
+                stale: isStale, rcode: hit.answer.rcode.description, records: records, failure: failure)
         }
-        return .notFound(name: dnsName.description, type: dnsType.description)
+        return .notFound(name: dnsName.description, type: dnsType.description, failure: failure)
     }
 
     func flushCache(name: String?) throws -> Int {
-        guard let name, !name.isEmpty else { return daemon.cache.flush(name: nil) }
+        guard let name, !name.isEmpty else {
+            daemon.resolver.failures.flush()
+            return daemon.cache.flush(name: nil)
+        }
         guard let dnsName = try? DNSName(name) else { throw ControlBadRequest("not a valid DNS name: \(name)") }
+        daemon.resolver.failures.flush(name: dnsName)  // a flushed name is asked upstream again
         return daemon.cache.flush(name: dnsName)
     }
 

@@ -29,6 +29,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     private let coalescedCounter: CoreMetrics.Counter
     private let prefetchCounter: CoreMetrics.Counter
     private let lastKnownGoodCounter: CoreMetrics.Counter
+    private let failureCacheHitCounter: CoreMetrics.Counter
     let cacheEntries: CoreMetrics.Gauge
     private let upstreamHandles = Mutex<[String: CoreMetrics.Counter]>([:])
     private let rttHandles = Mutex<[String: CoreMetrics.Timer]>([:])
@@ -60,6 +61,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
         coalescedCounter = Counter(label: "holdfast_coalesced_total", factory: factory)
         prefetchCounter = Counter(label: "holdfast_prefetches_total", factory: factory)
         lastKnownGoodCounter = Counter(label: "holdfast_last_known_good_total", factory: factory)
+        failureCacheHitCounter = Counter(label: "holdfast_failure_cache_hits_total", factory: factory)
         cacheEntries = CoreMetrics.Gauge(label: "holdfast_cache_entries", factory: factory)
     }
 
@@ -126,6 +128,11 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     func lastKnownGoodKept(name: DNSName) {
         events.lastKnownGood.wrappingAdd(1, ordering: .relaxed)
         lastKnownGoodCounter.increment()
+    }
+
+    func failureCacheHit() {
+        events.failureCacheHits.wrappingAdd(1, ordering: .relaxed)
+        failureCacheHitCounter.increment()
     }
 
     func rejected(transport: Transport, rcode: DNSRCode?) {

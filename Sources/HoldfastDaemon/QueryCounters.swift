@@ -49,6 +49,8 @@ final class EventCounters: Sendable {
     let coalesced = Atomic<Int>(0)
     let prefetches = Atomic<Int>(0)
     let lastKnownGood = Atomic<Int>(0)
+    /// Queries answered from the failure cache (RFC 9520), nothing sent upstream.
+    let failureCacheHits = Atomic<Int>(0)
     let upstreamRequests = Atomic<Int>(0)
     let upstreamFailures = Atomic<Int>(0)
     let dropped = Atomic<Int>(0)

@@ -27,6 +27,8 @@ public final class QueryResolver: Sendable {
     private let observer: any ResolverObserver
     private let logger: Logger
     private let flights = FlightTable()
+    /// Questions whose every upstream attempt failed recently (RFC 9520).
+    public let failures: FailureCache
 
     public init(
         configuration: ResolverConfiguration, cache: DNSCache, upstream: any UpstreamResolving,
@@ -34,6 +36,7 @@ public final class QueryResolver: Sendable {
         logger: Logger
     ) {
         self.configuration = Mutex(configuration)
+        self.failures = FailureCache(ttlSeconds: configuration.failureTTLSeconds, maxTTLSeconds: configuration.failureMaxTTLSeconds)
         self.cache = cache
         self.upstream = upstream
         self.clock = clock
@@ -44,6 +47,7 @@ public final class QueryResolver: Sendable {
     /// Replaces the resolver settings (SIGHUP); the cache and flights are untouched.
     public func reconfigure(_ newConfiguration: ResolverConfiguration) {
         configuration.withLock { $0 = newConfiguration }
+        failures.reconfigure(ttlSeconds: newConfiguration.failureTTLSeconds, maxTTLSeconds: newConfiguration.failureMaxTTLSeconds)
     }
 
     /// Fetches in progress.
@@ -105,7 +109,8 @@ public final class QueryResolver: Sendable {
             return answerNow(query, .message(Self.localResponse(to: query, local)), source: .local, observer: observer)
         }
         let key = CacheKey(query)
-        switch cache.lookup(key, now: clock.nowMillis()) {
+        let now = clock.nowMillis()
+        switch cache.lookup(key, now: now) {
         case .fresh(let hit, let prefetch):
             if prefetch && prefetchEnabled { startPrefetch(key, query: query) }
             return answerNow(query, .stored(hit.answer, ttl: .countDown(elapsedSeconds: hit.elapsedSeconds), extendedErrors: []), source: .cache, observer: observer)
@@ -113,9 +118,17 @@ public final class QueryResolver: Sendable {
             if refreshBlocked || upstream.isKnownDown(for: question.name) {
                 return answerNow(query, staleReply(hit.answer), source: .stale, observer: observer)
             }
+            if failures.blocking(key, now: now) != nil {
+                observer.failureCacheHit()
+                return answerNow(query, staleReply(hit.answer), source: .stale, observer: observer)
+            }
             return .resolve(query)
         case .miss:
             if upstream.isKnownDown(for: question.name) {
+                return answerNow(query, .message(Self.serverFailure(to: query)), source: .error, observer: observer)
+            }
+            if failures.blocking(key, now: now) != nil {
+                observer.failureCacheHit()
                 return answerNow(query, .message(Self.serverFailure(to: query)), source: .error, observer: observer)
             }
             return .resolve(query)
@@ -159,8 +172,16 @@ public final class QueryResolver: Sendable {
     /// is an answer (fresh, stale, last-known-good or SERVFAIL with EDE 22).
     public func resolve(_ query: ClientQuery) async -> Reply {
         let key = CacheKey(query)
+        let now = clock.nowMillis()
+        if failures.blocking(key, now: now) != nil {
+            // Failed since the synchronous path looked: nothing goes upstream for it.
+            observer.failureCacheHit()
+            let (reply, source, provider) = reply(for: .done(.failed), key: key, query: query)
+            observer.answered(query, rcode: reply.rcode, source: source, provider: provider, latencyNanos: monotonicNanoseconds() &- query.receivedNanos)
+            return reply
+        }
         let hasStale: Bool
-        if case .stale = cache.peek(key, now: clock.nowMillis()) { hasStale = true } else { hasStale = false }
+        if case .stale = cache.peek(key, now: now) { hasStale = true } else { hasStale = false }
         let (flight, isLeader) = flights.join(key)
         if isLeader {
             startFetch(key, question: query.question, flight: flight)
@@ -189,6 +210,7 @@ public final class QueryResolver: Sendable {
     }
 
     private func startPrefetch(_ key: CacheKey, query: ClientQuery) {
+        guard failures.blocking(key, now: clock.nowMillis()) == nil else { return }
         let (flight, isLeader) = flights.join(key)
         guard isLeader else { return }
         observer.prefetchStarted()
@@ -213,8 +235,10 @@ public final class QueryResolver: Sendable {
             guard let message = (try? DNSMessage(parsing: reply))?.withLowercasedNames() else {
                 logger.debug("unparseable upstream reply", metadata: ["provider": "\(provider)", "server": "\(server)"])
                 cache.markRefreshFailed(key, now: now)
+                failures.recordFailure(key, now: now)
                 return .failed
             }
+            failures.recordSuccess(key)
             if Self.isNegative(message, for: question), keepsLastKnownGood(key, now: now) {
                 if case .stale(let hit, _, _) = cache.peek(key, now: now) {
                     return keepLastKnownGood(hit.answer, key: key, rcode: message.rcode, provider: provider)
@@ -230,6 +254,7 @@ public final class QueryResolver: Sendable {
         case .failed(let error):
             logger.debug("upstream failed", metadata: ["name": "\(question.name)", "error": "\(error)"])
             cache.markRefreshFailed(key, now: now)
+            if error != .cancelled && error != .noServers { failures.recordFailure(key, now: now) }
             return .failed
         case .allDown:
             cache.markRefreshFailed(key, now: now)

@@ -18,11 +18,16 @@ public struct ResolverConfiguration: Sendable {
     public var localZone: LocalZone
     /// One log line per query at info level.
     public var logQueries: Bool
+    /// Failure cache (RFC 9520): how long a question whose every attempt failed is not sent
+    /// upstream again; 0 turns it off. Doubles per further failure up to `failureMaxTTLSeconds`.
+    public var failureTTLSeconds: Int
+    public var failureMaxTTLSeconds: Int
 
     public init(
         staleEnabled: Bool = true, staleAnswerTTLSeconds: UInt32 = 30, staleMaxAgeSeconds: UInt32 = 86_400,
         clientTimeoutMs: Int = 1800, prefetch: Bool = true, lastKnownGood: LastKnownGoodPatterns = LastKnownGoodPatterns([]),
-        localZone: LocalZone = LocalZone(records: []), logQueries: Bool = false
+        localZone: LocalZone = LocalZone(records: []), logQueries: Bool = false,
+        failureTTLSeconds: Int = 5, failureMaxTTLSeconds: Int = 60
     ) {
         self.staleEnabled = staleEnabled
         self.staleAnswerTTLSeconds = staleAnswerTTLSeconds
@@ -32,6 +37,8 @@ public struct ResolverConfiguration: Sendable {
         self.lastKnownGood = lastKnownGood
         self.localZone = localZone
         self.logQueries = logQueries
+        self.failureTTLSeconds = failureTTLSeconds
+        self.failureMaxTTLSeconds = failureMaxTTLSeconds
     }
 }
 

@@ -22,6 +22,8 @@ public protocol ResolverObserver: Sendable {
     func lastKnownGoodKept(name: DNSName)
     /// A query that could not be parsed or was refused before resolution (FORMERR, NOTIMP...).
     func rejected(transport: Transport, rcode: DNSRCode?)
+    /// A query answered from the failure cache (stale data or SERVFAIL), nothing sent upstream.
+    func failureCacheHit()
 }
 
 /// Observes nothing.
@@ -32,4 +34,5 @@ public struct NullResolverObserver: ResolverObserver {
     public func prefetchStarted() {}
     public func lastKnownGoodKept(name: DNSName) {}
     public func rejected(transport: Transport, rcode: DNSRCode?) {}
+    public func failureCacheHit() {}
 }

@@ -44,6 +44,8 @@ struct ConfigParsingTests {
         prefetch = false
         persist_path = ""
         persist_interval_s = 60
+        failure_ttl_s = 2
+        failure_max_ttl_s = 30
 
         [cache.stale]
         enabled = false
@@ -114,7 +116,7 @@ struct ConfigParsingTests {
         #expect(config.routes == [RouteSection(domains: ["corp.example", "lab.test"], providers: ["two"])])
         #expect(config.cache == CacheSection(
             maxEntries: 10, minTTLSeconds: 5, maxTTLSeconds: 600, negativeMaxTTLSeconds: 0, prefetch: false,
-            persistPath: "", persistIntervalSeconds: 60,
+            persistPath: "", persistIntervalSeconds: 60, failureTTLSeconds: 2, failureMaxTTLSeconds: 30,
             stale: StaleSection(enabled: false, answerTTLSeconds: 1, maxAgeSeconds: 0, clientTimeoutMs: 400)))
         #expect(!config.cache.persistenceEnabled)
         #expect(config.resilience.lastKnownGood == ["api.example.com", "*.internal.example.com"])

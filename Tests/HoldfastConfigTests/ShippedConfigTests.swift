@@ -45,6 +45,8 @@ struct ShippedConfigTests {
         #expect(config.cache.maxEntries == 200_000)
         #expect(config.cache.maxTTLSeconds == 86_400)
         #expect(config.cache.negativeMaxTTLSeconds == 3_600)
+        #expect(config.cache.failureTTLSeconds == 5)
+        #expect(config.cache.failureMaxTTLSeconds == 60)
         #expect(config.cache.persistPath == "/var/lib/holdfast/cache.bin")
         #expect(config.cache.stale == StaleSection(enabled: true, answerTTLSeconds: 30, maxAgeSeconds: 86_400, clientTimeoutMs: 1_800))
         #expect(config.control.socket == "/run/holdfast/control.sock")

@@ -107,10 +107,13 @@ import Testing
         let answer = try await harness.ask("nothing.example.test")
         #expect(answer.rcode == .serverFailure)
         #expect(answer.edns?.extendedErrorCodes == [ExtendedDNSError.noReachableAuthority])
-        // Failures are never cached: the next query asks upstream again.
+        // A failure is remembered only for failure_ttl_s (5 s, RFC 9520), never as an answer:
+        // once it runs out the next query asks upstream again.
         harness.upstream.script(.answer(rcode: .noError, records: [try aRecord("nothing.example.test", [192, 0, 2, 5])], soa: nil))
+        harness.clock.advance(seconds: 5)
         let later = try await harness.ask("nothing.example.test")
         #expect(later.rcode == .noError)
+        #expect(harness.upstream.asked == 2)
     }
 
     @Test func negativeAnswersAreCachedFromTheSOA() async throws {

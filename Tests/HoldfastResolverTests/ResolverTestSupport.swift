@@ -86,15 +86,19 @@ struct Harness {
     let cache: DNSCache
     let resolver: QueryResolver
 
-    init(staleEnabled: Bool = true, clientTimeoutMs: Int = 1800, lastKnownGood: [String] = [], local: [DNSRecord] = []) {
+    let observer = CountingObserver()
+
+    init(staleEnabled: Bool = true, clientTimeoutMs: Int = 1800, lastKnownGood: [String] = [], local: [DNSRecord] = [],
+         failureTTLSeconds: Int = 5, failureMaxTTLSeconds: Int = 60) {
         cache = DNSCache(configuration: CacheConfiguration(
             maxEntries: 1000, minTTLSeconds: 0, maxTTLSeconds: 86_400, negativeMaxTTLSeconds: 3600, prefetch: true,
             staleEnabled: staleEnabled, staleMaxAgeSeconds: 86_400))
         resolver = QueryResolver(
             configuration: ResolverConfiguration(
                 staleEnabled: staleEnabled, staleAnswerTTLSeconds: 30, staleMaxAgeSeconds: 86_400, clientTimeoutMs: clientTimeoutMs,
-                prefetch: true, lastKnownGood: LastKnownGoodPatterns(lastKnownGood), localZone: LocalZone(records: local)),
-            cache: cache, upstream: upstream, clock: clock, logger: Logger(label: "test"))
+                prefetch: true, lastKnownGood: LastKnownGoodPatterns(lastKnownGood), localZone: LocalZone(records: local),
+                failureTTLSeconds: failureTTLSeconds, failureMaxTTLSeconds: failureMaxTTLSeconds),
+            cache: cache, upstream: upstream, clock: clock, observer: observer, logger: Logger(label: "test"))
     }
 
     /// Sends a query through the synchronous path, then the asynchronous one if needed.
@@ -127,6 +131,22 @@ struct Harness {
 }
 
 enum HarnessError: Error { case dropped }
+
+/// Counts what the resolver reports (only what the scenarios check).
+final class CountingObserver: ResolverObserver {
+    private let failureHits = Atomic<Int>(0)
+    private let answers = Mutex<[AnswerSource: Int]>([:])
+    var failureCacheHits: Int { failureHits.load(ordering: .relaxed) }
+    func answered(_ query: ClientQuery, rcode: DNSRCode, source: AnswerSource, provider: String?, latencyNanos: UInt64) {
+        answers.withLock { $0[source, default: 0] += 1 }
+    }
+    func count(_ source: AnswerSource) -> Int { answers.withLock { $0[source] ?? 0 } }
+    func coalesced() {}
+    func prefetchStarted() {}
+    func lastKnownGoodKept(name: DNSName) {}
+    func rejected(transport: Transport, rcode: DNSRCode?) {}
+    func failureCacheHit() { failureHits.wrappingAdd(1, ordering: .relaxed) }
+}
 
 func aRecord(_ name: String, _ address: [UInt8], ttl: UInt32 = 300) throws -> DNSRecord {
     DNSRecord(name: try DNSName(name), type: .a, ttl: ttl, data: .a(address))
