@@ -196,7 +196,7 @@ struct ObservabilityEndpointTests {
         try stack.daemon.rewriteConfig(config)
         let ok = try await stack.post("/reload")
         #expect(ok.status == 200)
-        #expect(ok.json == .object(["ok": .bool(true)]), "\(ok)")
+        #expect(ok.json == .object(["ok": .bool(true), "error": .null]), "\(ok)")
         let names = try await stack.json("/upstreams")["providers"].array.map { $0["name"].string }
         #expect(names == ["p1", "p2", "p3"])
         #expect(try await stack.json("/health")["providers_total"].int == 3)
