@@ -7,6 +7,8 @@ import Testing
 /// an error — where a key left out for a nil value shows.
 @Suite("Control API shape on a fresh holdfastd", .serialized)
 struct ObservabilityShapeTests {
+    /// The rcodes `/stats` and `holdfast_queries_total` count by name (the rest as OTHER).
+    static let rcodes = ["NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", "FORMERR", "NOTIMP", "BADVERS", "OTHER"]
     static let serverKeys: Set = ["address", "state", "srtt_ms", "consecutive_failures", "last_error", "requests", "failures"]
 
     @Test func everyEndpointHasEveryKeyBeforeAnyQuery() async throws {
@@ -21,6 +23,17 @@ struct ObservabilityShapeTests {
             "queries_per_second", "cache_hit_ratio",
         ])
         #expect(stats["queries"].keys == ["udp", "tcp"])
+        for transport in ["udp", "tcp"] {
+            #expect(stats["queries"][transport] == .object(Dictionary(uniqueKeysWithValues: Self.rcodes.map { ($0, .number(0)) })),
+                    "\(stats["queries"])")
+        }
+        let metrics = try await stack.metrics()
+        for transport in ["udp", "tcp"] {
+            for rcode in Self.rcodes {
+                #expect(metrics.samples("holdfast_queries_total", ["protocol": transport, "rcode": rcode]).map(\.value) == [0],
+                        "\(transport) \(rcode)")
+            }
+        }
         #expect(stats["cache"].keys == ["hits", "misses", "stale", "evictions", "entries"])
         #expect(stats["upstream"].keys == ["requests", "failures"])
 
