@@ -9,24 +9,51 @@ public struct DNSHeader: Hashable, Sendable {
         self.flags = flags
     }
 
+    /// The masks of `flags`, named once (RFC 1035 §4.1.1; AD and CD: RFC 4035 §3.2).
+    public enum Flag {
+        /// QR: a response.
+        public static let response: UInt16 = 0x8000
+        /// The 4-bit opcode (bits 11–14).
+        public static let opcode: UInt16 = 0x7800
+        /// AA
+        public static let authoritative: UInt16 = 0x0400
+        /// TC
+        public static let truncated: UInt16 = 0x0200
+        /// RD
+        public static let recursionDesired: UInt16 = 0x0100
+        /// RA
+        public static let recursionAvailable: UInt16 = 0x0080
+        /// AD
+        public static let authenticData: UInt16 = 0x0020
+        /// CD
+        public static let checkingDisabled: UInt16 = 0x0010
+        /// The low 4 bits of the rcode.
+        public static let rcode: UInt16 = 0x000F
+        /// What an answer to a QUERY copies from the query: opcode, RD and CD.
+        public static let copiedFromQuery: UInt16 = opcode | recursionDesired | checkingDisabled
+        /// What an answer to any other opcode copies: opcode and RD (RA, AD and CD are
+        /// defined for QUERY only).
+        public static let copiedFromOtherOpcode: UInt16 = opcode | recursionDesired
+    }
+
     private func bit(_ mask: UInt16) -> Bool { flags & mask != 0 }
     private mutating func set(_ mask: UInt16, _ on: Bool) { flags = on ? flags | mask : flags & ~mask }
 
-    public var isResponse: Bool { get { bit(0x8000) } set { set(0x8000, newValue) } }
+    public var isResponse: Bool { get { bit(Flag.response) } set { set(Flag.response, newValue) } }
     public var opcode: DNSOpcode {
-        get { DNSOpcode(rawValue: UInt8((flags >> 11) & 0x0F)) }
-        set { flags = (flags & ~0x7800) | (UInt16(newValue.rawValue & 0x0F) << 11) }
+        get { DNSOpcode(rawValue: UInt8((flags & Flag.opcode) >> 11)) }
+        set { flags = (flags & ~Flag.opcode) | (UInt16(newValue.rawValue & 0x0F) << 11) }
     }
-    public var authoritative: Bool { get { bit(0x0400) } set { set(0x0400, newValue) } }
-    public var truncated: Bool { get { bit(0x0200) } set { set(0x0200, newValue) } }
-    public var recursionDesired: Bool { get { bit(0x0100) } set { set(0x0100, newValue) } }
-    public var recursionAvailable: Bool { get { bit(0x0080) } set { set(0x0080, newValue) } }
-    public var authenticData: Bool { get { bit(0x0020) } set { set(0x0020, newValue) } }
-    public var checkingDisabled: Bool { get { bit(0x0010) } set { set(0x0010, newValue) } }
+    public var authoritative: Bool { get { bit(Flag.authoritative) } set { set(Flag.authoritative, newValue) } }
+    public var truncated: Bool { get { bit(Flag.truncated) } set { set(Flag.truncated, newValue) } }
+    public var recursionDesired: Bool { get { bit(Flag.recursionDesired) } set { set(Flag.recursionDesired, newValue) } }
+    public var recursionAvailable: Bool { get { bit(Flag.recursionAvailable) } set { set(Flag.recursionAvailable, newValue) } }
+    public var authenticData: Bool { get { bit(Flag.authenticData) } set { set(Flag.authenticData, newValue) } }
+    public var checkingDisabled: Bool { get { bit(Flag.checkingDisabled) } set { set(Flag.checkingDisabled, newValue) } }
     /// The low 4 bits of the rcode; `DNSMessage.rcode` adds the EDNS extension.
     public var rcodeLow: UInt8 {
-        get { UInt8(flags & 0x000F) }
-        set { flags = (flags & ~0x000F) | UInt16(newValue & 0x0F) }
+        get { UInt8(flags & Flag.rcode) }
+        set { flags = (flags & ~Flag.rcode) | (UInt16(newValue) & Flag.rcode) }
     }
 }
 

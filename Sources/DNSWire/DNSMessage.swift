@@ -110,6 +110,6 @@ public struct DNSMessage: Hashable, Sendable {
         }
         return EDNS(
             udpPayloadSize: opt.rclass.rawValue, extendedRCode: UInt8(opt.ttl >> 24),
-            version: UInt8((opt.ttl >> 16) & 0xFF), dnssecOK: opt.ttl & 0x8000 != 0, options: options)
+            version: UInt8((opt.ttl >> 16) & 0xFF), dnssecOK: opt.ttl & EDNS.dnssecOKFlag != 0, options: options)
     }
 }

@@ -116,7 +116,7 @@ public struct DNSMessageWriter {
         bytes.append(0)
         writeUInt16(DNSType.opt.rawValue)
         writeUInt16(edns.udpPayloadSize)
-        writeUInt32(UInt32(edns.extendedRCode) << 24 | UInt32(edns.version) << 16 | (edns.dnssecOK ? 0x8000 : 0))
+        writeUInt32(UInt32(edns.extendedRCode) << 24 | UInt32(edns.version) << 16 | (edns.dnssecOK ? EDNS.dnssecOKFlag : 0))
         writeUInt16(UInt16(edns.options.reduce(0) { $0 + 4 + $1.data.count }))
         for option in edns.options {
             writeUInt16(option.code)

@@ -10,6 +10,9 @@ public struct EDNS: Hashable, Sendable {
         }
     }
 
+    /// The DO bit in the OPT record's TTL field (RFC 3225).
+    public static let dnssecOKFlag: UInt32 = 0x8000
+
     public var udpPayloadSize: UInt16
     /// The upper 8 bits of the 12-bit rcode.
     public var extendedRCode: UInt8

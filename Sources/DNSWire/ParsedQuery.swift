@@ -67,7 +67,7 @@ public struct ParsedQuery: Sendable {
             }
             edns = EDNS(
                 udpPayloadSize: rclass, extendedRCode: UInt8(ttl >> 24), version: UInt8((ttl >> 16) & 0xFF),
-                dnssecOK: ttl & 0x8000 != 0, options: options)
+                dnssecOK: ttl & EDNS.dnssecOKFlag != 0, options: options)
         }
         guard reader.remaining == 0 else { throw .trailingBytes(offset: reader.offset) }
     }

@@ -119,10 +119,12 @@ public struct StoredAnswer: Sendable {
         output[1] = UInt8(id & 0xFF)
         // Opcode, AD and rcode come from the stored answer; AA is cleared (we are not the
         // authority for forwarded data), TC only when cut here.
-        let keepMask: UInt16 = 0x782F
+        typealias Flag = DNSHeader.Flag
+        let keepMask = Flag.opcode | Flag.authenticData | Flag.rcode
         let storedFlags = UInt16(output[2]) << 8 | UInt16(output[3])
-        var flags = (storedFlags & keepMask) | 0x8080 | (queryFlags & 0x0110)
-        if !fits { flags |= 0x0200 }
+        var flags = (storedFlags & keepMask) | Flag.response | Flag.recursionAvailable
+            | (queryFlags & (Flag.recursionDesired | Flag.checkingDisabled))
+        if !fits { flags |= Flag.truncated }
         output[2] = UInt8(flags >> 8)
         output[3] = UInt8(flags & 0xFF)
         // The client's spelling of the question name.
@@ -159,7 +161,7 @@ public struct StoredAnswer: Sendable {
             let opt: [UInt8] = [
                 0, 0, 41, 0x04, 0xD0,  // root, type OPT, payload 1232
                 UInt8(truncatingIfNeeded: rcode.rawValue >> 4), 0,  // extended rcode, version 0
-                clientEDNS.dnssecOK ? 0x80 : 0, 0,
+                clientEDNS.dnssecOK ? UInt8(EDNS.dnssecOKFlag >> 8) : 0, 0,
                 UInt8(optionBytes >> 8), UInt8(optionBytes & 0xFF),
             ]
             for byte in opt {

@@ -34,7 +34,9 @@ public struct CacheConfiguration: Sendable, Equatable {
     public var staleMaxAgeSeconds: UInt32
     /// RFC 8767 failure recheck timer: after a failed refresh the entry is answered stale at once.
     public var failureRecheckSeconds: UInt32
-    /// Number of independently locked shards; fixed for the cache's life.
+    /// Most independently locked shards; a small cache uses fewer (one below
+    /// `2 × DNSCache.minimumEntriesPerShard` entries) so that its LRU order is exact. Fixed for
+    /// the cache's life.
     public var shardCount: Int
 
     public init(

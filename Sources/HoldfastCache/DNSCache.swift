@@ -8,6 +8,12 @@ import Synchronization
 ///
 /// Times are injected monotonic milliseconds. All names of one key live in one shard, so
 /// `flush(name:)` and `entries(named:)` touch a single shard.
+///
+/// Each shard keeps its own LRU list and an exact share of `maxEntries`, so the bound always
+/// holds and the order is exact within a shard. A small cache is one shard (exact LRU); a
+/// larger one is split only so far that every shard holds at least
+/// `minimumEntriesPerShard`, where the uneven spread of names over shards is a small fraction
+/// of a shard.
 public final class DNSCache: Sendable {
     /// Holds one shard's lock; a class because `Mutex` cannot live in an array.
     final class ShardBox: Sendable {
@@ -18,8 +24,27 @@ public final class DNSCache: Sendable {
     let shards: [ShardBox]
     private let settings: Mutex<CacheConfiguration>
 
-    public init(configuration: CacheConfiguration) {
-        let shardCount = max(1, configuration.shardCount)
+    /// Entries every shard holds at least before the cache is split into more shards.
+    static let minimumEntriesPerShard = 8_192
+
+    /// How many shards a cache of `maxEntries` uses: at most `limit` (the configured
+    /// `shardCount`), one when the cache is small.
+    static func shardCount(maxEntries: Int, limit: Int, minimumPerShard: Int = minimumEntriesPerShard) -> Int {
+        max(1, min(limit, maxEntries / max(1, minimumPerShard)))
+    }
+
+    /// `configuration.shardCount` is the most shards it may use; `configuration` reports the
+    /// number it does use (see `shardCount(maxEntries:limit:)`).
+    public convenience init(configuration: CacheConfiguration) {
+        self.init(configuration: configuration, minimumEntriesPerShard: Self.minimumEntriesPerShard)
+    }
+
+    /// Tests pass a smaller `minimumEntriesPerShard` to exercise several shards with few entries.
+    init(configuration: CacheConfiguration, minimumEntriesPerShard: Int) {
+        let shardCount = Self.shardCount(maxEntries: configuration.maxEntries, limit: configuration.shardCount,
+                                         minimumPerShard: minimumEntriesPerShard)
+        var configuration = configuration
+        configuration.shardCount = shardCount
         var boxes: [ShardBox] = []
         for shard in 0..<shardCount {
             let capacity = Self.capacity(ofShard: shard, total: configuration.maxEntries, shards: shardCount)

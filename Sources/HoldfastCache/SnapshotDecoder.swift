@@ -1,3 +1,5 @@
+import DNSWire
+
 extension CacheSnapshotFile {
     /// Parses and validates a whole snapshot file. Never traps on any input.
     static func decode(_ bytes: [UInt8], wallClockNow: Double) throws(SnapshotError) -> CacheSnapshot {
@@ -60,7 +62,7 @@ extension CacheSnapshotFile {
             let answerStart = offset + offsetCount * 2
             let answer = UnsafeRawBufferPointer(rebasing: payload[answerStart..<(answerStart + answerLength)])
             // Header: one question, rcode as declared; the question is the key.
-            guard answer[4] == 0, answer[5] == 1, UInt16(answer[3] & 0x0F) == rcode & 0x0F else { throw bad("header") }
+            guard answer[4] == 0, answer[5] == 1, UInt16(answer[3]) & DNSHeader.Flag.rcode == rcode & DNSHeader.Flag.rcode else { throw bad("header") }
             guard NameBytes.isValidName(answer, start: 12, length: nameLength) else { throw bad("question name") }
             let questionType = UInt16(answer[12 + nameLength]) << 8 | UInt16(answer[13 + nameLength])
             let questionClass = UInt16(answer[14 + nameLength]) << 8 | UInt16(answer[15 + nameLength])

@@ -22,6 +22,10 @@ public enum ControlAPI {
     public static let jsonContentType = "application/json"
 
     /// Encodes a report as the API sends it: pretty, keys sorted, ending in a newline.
+    ///
+    /// Every key of every object is always present, `null` when its value is not known: a
+    /// model with an optional field writes its own `encode(to:)` with `encode`, never
+    /// `encodeIfPresent` (what Swift synthesizes for optionals).
     public static func encode(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

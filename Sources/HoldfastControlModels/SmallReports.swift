@@ -55,12 +55,12 @@ public struct CacheEntryReport: Codable, Sendable, Equatable {
         CacheEntryReport(name: name, type: type, found: false, failure: failure)
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, type, found, stale, rcode, records, failure
         case ttlRemainingSeconds = "ttl_remaining_s"
     }
 
-    // Every key always present, `null` when unknown (scripts rely on the shape).
+    /// Every key, `null` for a value not known (the synthesized encoder would omit it).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
@@ -84,7 +84,8 @@ public struct FlushReport: Codable, Sendable, Equatable {
     }
 }
 
-/// The answer of `POST /reload`: 200 with `ok: true`, or 400 with `ok: false` and the error.
+/// The answer of `POST /reload`: 200 with `ok: true` and `error: null`, or 400 with `ok: false`
+/// and the error.
 public struct ReloadReport: Codable, Sendable, Equatable {
     /// Whether the new config was applied.
     public var ok: Bool
@@ -94,6 +95,17 @@ public struct ReloadReport: Codable, Sendable, Equatable {
     public init(ok: Bool, error: String? = nil) {
         self.ok = ok
         self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case ok, error
+    }
+
+    /// Both keys, `error: null` on success (the synthesized encoder would omit it).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(ok, forKey: .ok)
+        try container.encode(error, forKey: .error)
     }
 
     /// A successful reload.

@@ -35,11 +35,23 @@ public struct UpstreamsReport: Codable, Sendable, Equatable {
             self.failures = failures
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case address, state, requests, failures
             case srttMilliseconds = "srtt_ms"
             case consecutiveFailures = "consecutive_failures"
             case lastError = "last_error"
+        }
+
+        /// Every key, `null` for a value not known yet (the synthesized encoder would omit it).
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(address, forKey: .address)
+            try container.encode(state, forKey: .state)
+            try container.encode(srttMilliseconds, forKey: .srttMilliseconds)
+            try container.encode(consecutiveFailures, forKey: .consecutiveFailures)
+            try container.encode(lastError, forKey: .lastError)
+            try container.encode(requests, forKey: .requests)
+            try container.encode(failures, forKey: .failures)
         }
     }
 

@@ -38,7 +38,8 @@ enum Render {
             ["queries total", "\(stats.totalQueries)"],
         ]
         for proto in stats.queries.keys.sorted() {
-            for (rcode, count) in (stats.queries[proto] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            // The API lists every counted rcode; the table only those that occurred.
+            for (rcode, count) in (stats.queries[proto] ?? [:]).sorted(by: { $0.key < $1.key }) where count > 0 {
                 rows.append(["queries \(proto) \(rcode)", "\(count)"])
             }
         }

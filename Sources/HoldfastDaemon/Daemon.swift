@@ -270,6 +270,10 @@ public final class Daemon: Sendable {
         await upstream.reconfigureAndWait(ConfigurationMapping.upstream(fresh))
         cache.reconfigure(ConfigurationMapping.cache(fresh))
         resolver.reconfigure(ConfigurationMapping.resolver(fresh))
+        if fresh.upstream != old.upstream || fresh.routes != old.routes {
+            // Failures were the old upstreams': the new ones get a chance at once.
+            resolver.failures.flush()
+        }
         server.update(
             acl: ConfigurationMapping.acl(fresh), tcpMaxConnections: fresh.server.tcpMaxConnections,
             rateLimitQPS: fresh.server.rateLimitQPS, rateLimitBurst: fresh.server.rateLimitBurst)

@@ -35,8 +35,6 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     private let rttHandles = Mutex<[String: CoreMetrics.Timer]>([:])
     private let upHandles = Mutex<[String: CoreMetrics.Gauge]>([:])
 
-    static let rcodeLabels = ["NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", "FORMERR", "NOTIMP", "BADVERS", "OTHER"]
-
     init(clock: any MillisecondClock, logQueries: Bool, logger: Logger) {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -49,7 +47,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
         self.queryLogger = logger
         var counters: [CoreMetrics.Counter] = []
         for transport in ["udp", "tcp"] {
-            for rcode in Self.rcodeLabels {
+            for rcode in CountedRCode.labels {
                 counters.append(Counter(
                     label: "holdfast_queries_total", dimensions: [("protocol", transport), ("rcode", rcode)], factory: factory))
             }
@@ -70,18 +68,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     /// Position of (transport, rcode) in `queryCounters`, without building strings.
     @inline(__always)
     private static func counterIndex(transport: Transport, rcode: DNSRCode) -> Int {
-        let rcodeIndex: Int
-        switch rcode {
-        case .noError: rcodeIndex = 0
-        case .nxDomain: rcodeIndex = 1
-        case .serverFailure: rcodeIndex = 2
-        case .refused: rcodeIndex = 3
-        case .formatError: rcodeIndex = 4
-        case .notImplemented: rcodeIndex = 5
-        case .badVersion: rcodeIndex = 6
-        default: rcodeIndex = 7
-        }
-        return (transport == .udp ? 0 : rcodeLabels.count) + rcodeIndex
+        (transport == .udp ? 0 : CountedRCode.labels.count) + CountedRCode.index(rcode)
     }
 
     // MARK: ResolverObserver

@@ -2,42 +2,49 @@ import DNSWire
 import HoldfastResolver
 import Synchronization
 
+/// The rcodes counted by name, in `holdfast_queries_total{rcode}` and in `/stats` alike: one
+/// table, so the two always agree. Every other rcode is counted as `OTHER`.
+enum CountedRCode {
+    static let named: [DNSRCode] = [.noError, .nxDomain, .serverFailure, .refused, .formatError, .notImplemented, .badVersion]
+    /// Label of each position: the rcode's mnemonic (`NOERROR`, ..., `BADVERS`), then `OTHER`.
+    static let labels: [String] = named.map(\.description) + ["OTHER"]
+
+    /// Position of `rcode` in `labels` (a switch: this runs for every answer).
+    @inline(__always)
+    static func index(_ rcode: DNSRCode) -> Int {
+        switch rcode {
+        case .noError: 0
+        case .nxDomain: 1
+        case .serverFailure: 2
+        case .refused: 3
+        case .formatError: 4
+        case .notImplemented: 5
+        case .badVersion: 6
+        default: 7
+        }
+    }
+}
+
 /// Readable counters for `/stats` (Prometheus counters cannot be read back).
-/// One instance per transport; every field is a relaxed atomic, cheap on the hot path.
+/// One instance per transport; one relaxed atomic per `CountedRCode` label, cheap on the hot path.
 final class RCodeCounters: Sendable {
-    let noError = Atomic<Int>(0)
-    let nxDomain = Atomic<Int>(0)
-    let serverFailure = Atomic<Int>(0)
-    let refused = Atomic<Int>(0)
-    let formatError = Atomic<Int>(0)
-    let notImplemented = Atomic<Int>(0)
-    let other = Atomic<Int>(0)
+    private final class Cell: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    private let cells: [Cell] = CountedRCode.labels.map { _ in Cell() }
 
     @inline(__always)
     func count(_ rcode: DNSRCode) {
-        switch rcode {
-        case .noError: noError.wrappingAdd(1, ordering: .relaxed)
-        case .nxDomain: nxDomain.wrappingAdd(1, ordering: .relaxed)
-        case .serverFailure: serverFailure.wrappingAdd(1, ordering: .relaxed)
-        case .refused: refused.wrappingAdd(1, ordering: .relaxed)
-        case .formatError: formatError.wrappingAdd(1, ordering: .relaxed)
-        case .notImplemented: notImplemented.wrappingAdd(1, ordering: .relaxed)
-        default: other.wrappingAdd(1, ordering: .relaxed)
-        }
+        cells[CountedRCode.index(rcode)].value.wrappingAdd(1, ordering: .relaxed)
     }
 
-    /// rcode name → count, zero rows left out.
+    /// rcode label → count, every label (zeros included: `/stats` always has every key).
     var snapshot: [String: Int] {
-        let rows: [(String, Int)] = [
-            ("NOERROR", noError.load(ordering: .relaxed)), ("NXDOMAIN", nxDomain.load(ordering: .relaxed)),
-            ("SERVFAIL", serverFailure.load(ordering: .relaxed)), ("REFUSED", refused.load(ordering: .relaxed)),
-            ("FORMERR", formatError.load(ordering: .relaxed)), ("NOTIMP", notImplemented.load(ordering: .relaxed)),
-            ("OTHER", other.load(ordering: .relaxed)),
-        ]
-        return Dictionary(uniqueKeysWithValues: rows.filter { $0.1 > 0 })
+        Dictionary(uniqueKeysWithValues: zip(CountedRCode.labels, cells.map { $0.value.load(ordering: .relaxed) }))
     }
 
-    var total: Int { snapshot.values.reduce(0, +) }
+    var total: Int { cells.reduce(0) { $0 + $1.value.load(ordering: .relaxed) } }
 }
 
 /// Event counters beyond rcodes, readable for `/stats` and health.

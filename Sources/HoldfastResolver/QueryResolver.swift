@@ -295,17 +295,21 @@ public final class QueryResolver: Sendable {
     // MARK: - Building messages
 
     static func headerOnlyResponse(id: UInt16, flags: UInt16, rcode: DNSRCode) -> [UInt8] {
-        var header = DNSHeader(id: id, flags: flags & 0x7910)  // opcode, RD, CD
+        let isQuery = flags & DNSHeader.Flag.opcode == 0  // RA and CD are defined for QUERY only
+        var header = DNSHeader(id: id, flags: flags & (isQuery ? DNSHeader.Flag.copiedFromQuery : DNSHeader.Flag.copiedFromOtherOpcode))
         header.isResponse = true
-        header.recursionAvailable = true
+        header.recursionAvailable = isQuery
         header.rcodeLow = UInt8(rcode.rawValue & 0x0F)
         return DNSMessage(header: header).serialize()
     }
 
     static func errorResponse(_ parsed: ParsedQuery, rcode: DNSRCode) -> [UInt8] {
-        var header = DNSHeader(id: parsed.header.id, flags: parsed.header.flags & 0x7910)
+        // RA, AD and CD are defined for QUERY only: clear on a NOTIMP to another opcode.
+        let isQuery = parsed.header.opcode == .query
+        let copied = isQuery ? DNSHeader.Flag.copiedFromQuery : DNSHeader.Flag.copiedFromOtherOpcode
+        var header = DNSHeader(id: parsed.header.id, flags: parsed.header.flags & copied)
         header.isResponse = true
-        header.recursionAvailable = true
+        header.recursionAvailable = isQuery
         var message = DNSMessage(header: header, questions: parsed.questionCount == 1 ? parsed.question.map { [$0] } ?? [] : [])
         if parsed.edns != nil { message.edns = EDNS(udpPayloadSize: 1232, dnssecOK: parsed.edns?.dnssecOK ?? false) }
         message.rcode = rcode

@@ -32,6 +32,22 @@ struct DNSHeaderTests {
         }
     }
 
+    /// The named masks are the RFC 1035 / RFC 4035 bits the accessors use.
+    @Test("named masks are the wire bits")
+    func namedMasks() {
+        typealias Named = DNSHeader.Flag
+        let named: [(Flag, UInt16)] = [
+            (.qr, Named.response), (.aa, Named.authoritative), (.tc, Named.truncated), (.rd, Named.recursionDesired),
+            (.ra, Named.recursionAvailable), (.ad, Named.authenticData), (.cd, Named.checkingDisabled),
+        ]
+        for (flag, mask) in named { #expect(flag.rawValue == mask, "\(flag)") }
+        #expect(Named.opcode == 0x7800)
+        #expect(Named.rcode == 0x000F)
+        #expect(Named.copiedFromQuery == 0x7910)
+        #expect(Named.copiedFromOtherOpcode == 0x7900)
+        #expect(EDNS.dnssecOKFlag == 0x8000)
+    }
+
     @Test("setting a flag sets exactly its bit and clearing it restores the rest", arguments: Flag.allCases)
     func flagRoundTrip(flag: Flag) {
         let mask = flag.rawValue

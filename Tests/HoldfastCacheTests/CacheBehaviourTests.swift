@@ -101,7 +101,8 @@ import Testing
     }
 
     @Test func lruBoundHoldsAcrossShards() {
-        let cache = DNSCache(configuration: CacheConfiguration(maxEntries: 100, shardCount: 16))
+        let cache = DNSCache(configuration: CacheConfiguration(maxEntries: 100, shardCount: 16), minimumEntriesPerShard: 1)
+        #expect(cache.shards.count == 16)
         for index in 0..<1000 {
             let name = "host\(index).test"
             cache.store(Fixture.key(name), message: Fixture.answer(name), now: CacheMillis(index))
@@ -227,7 +228,7 @@ import Testing
     }
 
     @Test func concurrentLookupsAndStoresStayBounded() async {
-        let cache = DNSCache(configuration: CacheConfiguration(maxEntries: 500, shardCount: 8))
+        let cache = DNSCache(configuration: CacheConfiguration(maxEntries: 500, shardCount: 8), minimumEntriesPerShard: 1)
         let messages = (0..<2000).map { Fixture.answer("n\($0).test", ttls: [UInt32(1 + $0 % 20)]) }
         await withTaskGroup(of: Void.self) { group in
             for worker in 0..<4 {

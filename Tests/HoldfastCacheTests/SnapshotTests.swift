@@ -31,7 +31,7 @@ final class TemporaryDirectory {
 
     /// A cache with a fresh positive, a DO-keyed, a negative and a stale entry, 10 s after start.
     static func populated() -> DNSCache {
-        let cache = DNSCache(configuration: CacheConfiguration(maxEntries: 100, staleMaxAgeSeconds: 3600, shardCount: 4))
+        let cache = DNSCache(configuration: CacheConfiguration(maxEntries: 100, staleMaxAgeSeconds: 3600, shardCount: 4), minimumEntriesPerShard: 1)
         cache.store(Fixture.key("fresh.test"), message: Fixture.answer("fresh.test", ttls: [300]), now: 0)
         cache.store(Fixture.key("Signed.test", dnssecOK: true), message: Fixture.answer("Signed.test", ttls: [600, 700]), now: 0)
         cache.store(Fixture.key("gone.test"), message: Fixture.negative("gone.test", rcode: .nxDomain, soaTTL: 900, minimum: 900), now: 0)
@@ -47,7 +47,7 @@ final class TemporaryDirectory {
         try CacheSnapshotFile.write(snapshot, to: path, wallClockNow: Self.wall)
         // 100 s later, in a new process whose monotonic clock started elsewhere.
         let loaded = try CacheSnapshotFile.read(from: path, wallClockNow: Self.wall + 100)
-        let cache = DNSCache(configuration: CacheConfiguration(maxEntries: 100, staleMaxAgeSeconds: 3600, shardCount: 3))
+        let cache = DNSCache(configuration: CacheConfiguration(maxEntries: 100, staleMaxAgeSeconds: 3600, shardCount: 3), minimumEntriesPerShard: 1)
         #expect(cache.restore(loaded, now: 5_000) == 4)
 
         let fresh = cache.lookup(Fixture.key("FRESH.test"), now: 5_000)
@@ -67,7 +67,7 @@ final class TemporaryDirectory {
         let snapshot = Self.populated().snapshot(now: 10_000)
         let bytes = CacheSnapshotFile.encode(snapshot, wallClockNow: Self.wall)
         let loaded = try CacheSnapshotFile.decode(bytes, wallClockNow: Self.wall + 1000)  // 1010 s after storing
-        let cache = DNSCache(configuration: CacheConfiguration(maxEntries: 100, staleMaxAgeSeconds: 600, shardCount: 2))
+        let cache = DNSCache(configuration: CacheConfiguration(maxEntries: 100, staleMaxAgeSeconds: 600, shardCount: 2), minimumEntriesPerShard: 1)
         #expect(cache.restore(loaded, now: 0) == 2)  // old.test (5 s) and fresh.test (300 s) are past 600 s of staleness
         #expect(cache.peek(Fixture.key("old.test"), now: 0).isMiss)
         #expect(cache.peek(Fixture.key("signed.test", dnssecOK: true), now: 0).isStale)
@@ -182,7 +182,7 @@ final class TemporaryDirectory {
                     }
                 }
             }
-            let cache = DNSCache(configuration: CacheConfiguration(maxEntries: 10, shardCount: 2))
+            let cache = DNSCache(configuration: CacheConfiguration(maxEntries: 10, shardCount: 2), minimumEntriesPerShard: 1)
             cache.restore(snapshot, now: 0)
             #expect(cache.count <= 4)
         }

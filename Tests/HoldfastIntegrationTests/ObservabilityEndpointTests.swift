@@ -37,8 +37,8 @@ struct ObservabilityEndpointTests {
         let stack = try await ObservedStack.start()
         let before = try await stack.json("/stats")
         #expect(before.keys == [
-            "uptime_s", "queries", "total_queries", "cache", "coalesced", "prefetches", "last_known_good", "upstream",
-            "queries_per_second", "cache_hit_ratio",
+            "uptime_s", "queries", "total_queries", "cache", "coalesced", "prefetches", "last_known_good", "failure_cache_hits",
+            "upstream", "queries_per_second", "cache_hit_ratio",
         ])
         #expect(before["cache"].keys == ["hits", "misses", "stale", "evictions", "entries"])
         #expect(before["upstream"].keys == ["requests", "failures"])
@@ -96,8 +96,9 @@ struct ObservabilityEndpointTests {
         #expect(answer.rcode == .noError)
         // The attempt is counted when c-ares reports the refusal (at once, unless a loaded
         // machine let the 376 ms RTO of an unmeasured server expire first: then "timeout").
+        // The question and the probe the now suspect server was sent at once.
         let counted = await eventually(timeout: .seconds(5)) {
-            (try? await stack.json("/upstreams"))?["providers"][0]["servers"][0]["failures"].int == 1
+            (try? await stack.json("/upstreams"))?["providers"][0]["servers"][0]["failures"].int == 2
         }
         #expect(counted)
         let p1 = try await stack.json("/upstreams")["providers"][0]
@@ -115,7 +116,7 @@ struct ObservabilityEndpointTests {
         let reply = try await stack.get("/cache?name=cached.example.test&type=A")
         #expect(reply.status == 200)
         let entry = try #require(reply.json, "\(reply)")
-        #expect(entry.keys == ["name", "type", "found", "ttl_remaining_s", "stale", "rcode", "records"])
+        #expect(entry.keys == ["name", "type", "found", "ttl_remaining_s", "stale", "rcode", "records", "failure"])
         #expect(entry["name"].string == "cached.example.test.")
         #expect(entry["type"].string == "A")
         #expect(entry["found"].bool == true)
@@ -196,7 +197,7 @@ struct ObservabilityEndpointTests {
         try stack.daemon.rewriteConfig(config)
         let ok = try await stack.post("/reload")
         #expect(ok.status == 200)
-        #expect(ok.json == .object(["ok": .bool(true)]), "\(ok)")
+        #expect(ok.json == .object(["ok": .bool(true), "error": .null]), "\(ok)")
         let names = try await stack.json("/upstreams")["providers"].array.map { $0["name"].string }
         #expect(names == ["p1", "p2", "p3"])
         #expect(try await stack.json("/health")["providers_total"].int == 3)
