@@ -24,105 +24,145 @@ enum FlightEvent: Sendable {
 }
 
 /// One upstream fetch in progress and the clients waiting for it (coalescing, Unbound's mesh).
+/// Waiters are callbacks, run on the thread that delivers the event (the upstream loop thread
+/// for outcomes, all-down signals and deadlines): no task or continuation per waiting client.
 final class Flight: Sendable {
+    typealias Deliver = @Sendable (FlightEvent) -> Void
+
     private struct State {
-        var waiters: [Int: (continuation: CheckedContinuation<FlightEvent, Never>, early: Bool)] = [:]
-        var nextWaiter = 0
+        var waiters: [(deliver: Deliver, early: Bool)] = []
         var allDown = false
         var outcome: FetchOutcome?
+        var deadlineArmed = false
+        var deadlinePassed = false
     }
 
     private let state = Mutex(State())
     /// When the upstream fetch started: `client_timeout_ms` counts from here, so a client that
     /// joins a fetch already silent for that long gets its stale answer at once.
-    private let started = ContinuousClock.now
+    let started = ContinuousClock.now
 
-    /// Waits for the outcome. `early` waiters (those with stale data to fall back on) are also
-    /// woken by an all-down signal and once `timeoutMs` has passed since the fetch started.
-    func wait(early: Bool, timeoutMs: Int?) async -> FlightEvent {
-        var timer: Task<Void, Never>? = nil
-        let deadline = timeoutMs.map { started + .milliseconds($0) }
-        let id = state.withLock { state -> Int in
-            state.nextWaiter += 1
-            return state.nextWaiter
+    /// Adds a waiter. `early` waiters (those with stale data to fall back on) are also told
+    /// of an all-down signal and of the deadline. Delivers at once when the flight already
+    /// knows. Returns true when the caller must arm the deadline (the first early waiter).
+    func wait(early: Bool, deliver: @escaping Deliver) -> Bool {
+        let (immediate, arm): (FlightEvent?, Bool) = state.withLock { state in
+            if let outcome = state.outcome { return (.done(outcome), false) }
+            if early && state.allDown { return (.allDown, false) }
+            if early && state.deadlinePassed { return (.timedOut, false) }
+            state.waiters.append((deliver, early))
+            guard early, !state.deadlineArmed else { return (nil, false) }
+            state.deadlineArmed = true
+            return (nil, true)
         }
-        let event = await withCheckedContinuation { (continuation: CheckedContinuation<FlightEvent, Never>) in
-            let immediate: FlightEvent? = state.withLock { state in
-                if let outcome = state.outcome { return .done(outcome) }
-                if early && state.allDown { return .allDown }
-                if early, let deadline, ContinuousClock.now >= deadline { return .timedOut }
-                state.waiters[id] = (continuation, early)
-                return nil
-            }
-            if let immediate {
-                continuation.resume(returning: immediate)
-            } else if early, let deadline {
-                timer = Task { [weak self] in
-                    try? await Task.sleep(until: deadline, clock: .continuous)
-                    guard !Task.isCancelled else { return }
-                    self?.resume(waiter: id, with: .timedOut)
-                }
-            }
-        }
-        timer?.cancel()
-        return event
+        if let immediate { deliver(immediate) }
+        return arm
     }
 
-    private func resume(waiter id: Int, with event: FlightEvent) {
-        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-        waiter?.continuation.resume(returning: event)
+    /// The client timeout passed: early waiters get their stale answers; later early waiters
+    /// get theirs at once.
+    func deadlinePassed() {
+        let early = state.withLock { state -> [Deliver] in
+            state.deadlinePassed = true
+            return takeEarly(&state)
+        }
+        for deliver in early { deliver(.timedOut) }
     }
 
     /// Wakes the early waiters: nothing upstream can answer right now.
     func signalAllDown() {
-        let early = state.withLock { state -> [CheckedContinuation<FlightEvent, Never>] in
+        let early = state.withLock { state -> [Deliver] in
             state.allDown = true
-            let ids = state.waiters.filter { $0.value.early }.map(\.key)
-            return ids.compactMap { state.waiters.removeValue(forKey: $0)?.continuation }
+            return takeEarly(&state)
         }
-        for continuation in early { continuation.resume(returning: .allDown) }
+        for deliver in early { deliver(.allDown) }
     }
 
     /// Delivers the outcome to everyone still waiting and to later `wait` calls.
     func finish(_ outcome: FetchOutcome) {
-        let waiters = state.withLock { state -> [CheckedContinuation<FlightEvent, Never>] in
+        let waiters = state.withLock { state -> [Deliver] in
             state.outcome = outcome
-            let all = state.waiters.values.map(\.continuation)
-            state.waiters.removeAll()
-            return all
+            defer { state.waiters.removeAll() }
+            return state.waiters.map(\.deliver)
         }
-        for continuation in waiters { continuation.resume(returning: .done(outcome)) }
+        for deliver in waiters { deliver(.done(outcome)) }
+    }
+
+    private func takeEarly(_ state: inout State) -> [Deliver] {
+        guard state.waiters.contains(where: \.early) else { return [] }
+        let early = state.waiters.filter(\.early).map(\.deliver)
+        state.waiters.removeAll(where: \.early)
+        return early
     }
 }
 
-/// Fetches in progress by cache key: identical questions share one upstream query.
+/// Fetches in progress by cache key: identical questions share one upstream query. Also what
+/// a graceful shutdown waits on: `waitUntilEmpty` returns when the last fetch completes.
 final class FlightTable: Sendable {
-    private let flights = Mutex<[CacheKey: Flight]>([:])
+    private struct State {
+        var flights: [CacheKey: Flight] = [:]
+        var active = 0
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        /// The drain's time bound passed: nobody waits any more.
+        var released = false
+    }
+
+    private let state = Mutex(State())
     private let active = Atomic<Int>(0)
 
     /// The flight for `key`, and whether the caller created it (and so must run the fetch).
     func join(_ key: CacheKey) -> (flight: Flight, isLeader: Bool) {
-        flights.withLock { table in
-            if let existing = table[key] { return (existing, false) }
+        state.withLock { state in
+            if let existing = state.flights[key] { return (existing, false) }
             let flight = Flight()
-            table[key] = flight
-            active.wrappingAdd(1, ordering: .relaxed)
+            state.flights[key] = flight
+            state.active += 1
+            active.store(state.active, ordering: .relaxed)
             return (flight, true)
         }
     }
 
     /// True when a fetch for `key` is already running.
-    func contains(_ key: CacheKey) -> Bool { flights.withLock { $0[key] != nil } }
+    func contains(_ key: CacheKey) -> Bool { state.withLock { $0.flights[key] != nil } }
 
     /// Removes the flight and then hands its outcome to the waiters.
     func complete(_ key: CacheKey, flight: Flight, outcome: FetchOutcome) {
-        flights.withLock { table in
-            if table[key] === flight { table[key] = nil }
+        state.withLock { state in
+            if state.flights[key] === flight { state.flights[key] = nil }
         }
         flight.finish(outcome)
-        active.wrappingSubtract(1, ordering: .relaxed)
+        let idle = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.active -= 1
+            active.store(state.active, ordering: .relaxed)
+            guard state.active == 0 else { return [] }
+            defer { state.idleWaiters.removeAll() }
+            return state.idleWaiters
+        }
+        for waiter in idle { waiter.resume() }
     }
 
     /// Number of fetches in progress.
     var count: Int { active.load(ordering: .relaxed) }
+
+    /// Returns once no fetch is in progress (at once when none is).
+    func waitUntilEmpty() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { state -> Bool in
+                if state.active == 0 || state.released { return true }
+                state.idleWaiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+    }
+
+    /// Releases every `waitUntilEmpty` caller (the drain's time bound passed).
+    func releaseIdleWaiters() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.released = true
+            defer { state.idleWaiters.removeAll() }
+            return state.idleWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
 }

@@ -168,17 +168,18 @@ public final class QueryResolver: Sendable {
 
     // MARK: - Asynchronous path
 
-    /// Resolves a query the synchronous path could not answer. Never throws: every outcome
-    /// is an answer (fresh, stale, last-known-good or SERVFAIL with EDE 22).
-    public func resolve(_ query: ClientQuery) async -> Reply {
+    /// Resolves a query the synchronous path could not answer. Never fails: every outcome is an
+    /// answer (fresh, stale, last-known-good or SERVFAIL with EDE 22). `respond` runs once, on
+    /// the thread that settled it — usually the upstream loop thread, which read the reply — so
+    /// a miss crosses threads only to reach that loop and back to the socket: no `Task`, no
+    /// continuation, no timer task per waiting client.
+    public func resolve(_ query: ClientQuery, respond: @escaping @Sendable (Reply) -> Void) {
         let key = CacheKey(query)
         let now = clock.nowMillis()
         if failures.blocking(key, now: now) != nil {
             // Failed since the synchronous path looked: nothing goes upstream for it.
             observer.failureCacheHit()
-            let (reply, source, provider) = reply(for: .done(.failed), key: key, query: query)
-            observer.answered(query, rcode: reply.rcode, source: source, provider: provider, latencyNanos: monotonicNanoseconds() &- query.receivedNanos)
-            return reply
+            return deliver(.done(.failed), key: key, query: query, respond: respond)
         }
         let hasStale: Bool
         if case .stale = cache.peek(key, now: now) { hasStale = true } else { hasStale = false }
@@ -188,11 +189,27 @@ public final class QueryResolver: Sendable {
         } else {
             observer.coalesced()
         }
-        let timeout = configuration.withLock { $0.clientTimeoutMs }
-        let event = await flight.wait(early: hasStale, timeoutMs: hasStale ? timeout : nil)
+        let armDeadline = flight.wait(early: hasStale) { [self] event in
+            deliver(event, key: key, query: query, respond: respond)
+        }
+        if armDeadline {
+            let timeout = configuration.withLock { $0.clientTimeoutMs }
+            let remaining = flight.started + .milliseconds(timeout) - ContinuousClock.now
+            upstream.schedule(after: max(.zero, remaining)) { flight.deadlinePassed() }
+        }
+    }
+
+    /// `resolve(_:respond:)` for async callers (tests).
+    public func resolve(_ query: ClientQuery) async -> Reply {
+        await withCheckedContinuation { continuation in
+            resolve(query) { continuation.resume(returning: $0) }
+        }
+    }
+
+    private func deliver(_ event: FlightEvent, key: CacheKey, query: ClientQuery, respond: @Sendable (Reply) -> Void) {
         let (reply, source, provider) = reply(for: event, key: key, query: query)
         observer.answered(query, rcode: reply.rcode, source: source, provider: provider, latencyNanos: monotonicNanoseconds() &- query.receivedNanos)
-        return reply
+        respond(reply)
     }
 
     private func reply(for event: FlightEvent, key: CacheKey, query: ClientQuery) -> (Reply, AnswerSource, String?) {
@@ -217,11 +234,11 @@ public final class QueryResolver: Sendable {
         startFetch(key, question: query.question, flight: flight)
     }
 
-    /// Runs one upstream fetch for a flight. One task per upstream query (never per packet);
-    /// `drain(timeout:)` waits for these at shutdown.
+    /// Runs one upstream fetch for a flight; its outcome is absorbed (cache, failure cache,
+    /// last-known-good) and delivered on the thread that finished it. `drain(timeout:)` waits
+    /// for these at shutdown.
     private func startFetch(_ key: CacheKey, question: DNSQuestion, flight: Flight) {
-        Task { [self] in
-            let result = await upstream.resolve(question, dnssecOK: key.dnssecOK, onAllDown: { flight.signalAllDown() })
+        upstream.start(question, dnssecOK: key.dnssecOK, onAllDown: { flight.signalAllDown() }) { [self] result in
             let outcome = absorb(result, key: key, question: question)
             flights.complete(key, flight: flight, outcome: outcome)
         }
@@ -284,11 +301,19 @@ public final class QueryResolver: Sendable {
         return !message.answers.contains { $0.type == question.type || $0.type == .cname || question.type == .any }
     }
 
-    /// Waits (bounded) for upstream fetches in progress, for graceful shutdown.
+    /// Waits (bounded) for upstream fetches in progress, for graceful shutdown: returns when the
+    /// last one completes (every waiting client then has its answer) or after `timeout`.
     public func drain(timeout: Duration) async {
-        let deadline = ContinuousClock.now + timeout
-        while flights.count > 0 && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
+        guard flights.count > 0 else { return }
+        let flights = self.flights
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await flights.waitUntilEmpty() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                flights.releaseIdleWaiters()
+            }
+            await group.next()
+            group.cancelAll()
         }
     }
 

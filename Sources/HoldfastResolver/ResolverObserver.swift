@@ -3,8 +3,12 @@ import HoldfastUpstream
 
 /// The upstream side as the resolver sees it; `UpstreamPool` is the real one, tests script it.
 public protocol UpstreamResolving: Sendable {
-    func resolve(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?) async -> UpstreamResult
+    /// Starts one question; `completion` runs exactly once, on whatever thread finished it.
+    func start(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?,
+               completion: @escaping @Sendable (UpstreamResult) -> Void)
     func isKnownDown(for name: DNSName) -> Bool
+    /// Runs `action` once after `delay` (client-timeout deadlines for waiters with stale data).
+    func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void)
 }
 
 extension UpstreamPool: UpstreamResolving {}

@@ -11,8 +11,8 @@ import Glibc
 
 /// The DNS front end: UDP (one SO_REUSEPORT socket and reading thread per event loop of the
 /// group, see `UDPListener`) and TCP (NIO) listeners on every configured address, feeding one
-/// `QueryResolver`. `run()` resolves misses as child tasks
-/// until `shutdown()`; then it stops reading, answers what is in flight and returns.
+/// `QueryResolver`. `run()` serves until `stopAccepting()`; misses are answered from the
+/// upstream loop thread, and the daemon drains them through the resolver.
 public final class DNSServer: Sendable {
     private let group: any EventLoopGroup
     private let shared: ServerShared
@@ -116,15 +116,11 @@ public final class DNSServer: Sendable {
         shared.update(acl: acl, maxConnections: tcpMaxConnections, rateLimitQPS: rateLimitQPS, rateLimitBurst: rateLimitBurst)
     }
 
-    /// Resolves misses until `shutdown()`, each as a child task; returns when all are answered.
+    /// Serves until `stopAccepting()`. Misses are handed to the resolver by the reading threads
+    /// and answered from the upstream loop thread; the caller drains them with
+    /// `QueryResolver.drain(timeout:)` after this returns.
     public func run() async {
-        await withDiscardingTaskGroup { group in
-            for await job in shared.jobStream {
-                group.addTask { [shared] in
-                    job.respond(await shared.resolver.resolve(job.query))
-                }
-            }
-        }
+        await shared.waitUntilStopped()
     }
 
     /// Stops reading new queries and closes the TCP listeners; `run()` then drains and returns.

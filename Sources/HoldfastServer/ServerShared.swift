@@ -3,12 +3,6 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// A miss waiting for the resolver, with the way back to its client.
-struct ResolutionJob: Sendable {
-    let query: ClientQuery
-    let respond: @Sendable (Reply) -> Void
-}
-
 /// State every handler of one server shares: the resolver, the ACL (replaced on reload),
 /// the TCP connection count and the queue of misses.
 final class ServerShared: Sendable {
@@ -18,8 +12,7 @@ final class ServerShared: Sendable {
     private let limiter: Mutex<RateLimiter?>
     private let maxConnections: Atomic<Int>
     private let connections = Atomic<Int>(0)
-    private let jobs: AsyncStream<ResolutionJob>.Continuation
-    let jobStream: AsyncStream<ResolutionJob>
+    private let stopped = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     init(resolver: QueryResolver, configuration: ServerConfiguration, logger: Logger) {
         self.resolver = resolver
@@ -27,7 +20,6 @@ final class ServerShared: Sendable {
         self.acl = Mutex(configuration.acl)
         self.limiter = Mutex(configuration.rateLimitQPS > 0 ? RateLimiter(qps: configuration.rateLimitQPS, burst: configuration.rateLimitBurst) : nil)
         self.maxConnections = Atomic(configuration.tcpMaxConnections)
-        (jobStream, jobs) = AsyncStream.makeStream(of: ResolutionJob.self, bufferingPolicy: .unbounded)
     }
 
     @inline(__always)
@@ -78,12 +70,32 @@ final class ServerShared: Sendable {
         return resolver.handle(packet, transport: transport, client: client)
     }
 
+    /// Hands a miss to the resolver from the reading thread; `respond` runs on the thread that
+    /// settles it (the upstream loop's), which writes the reply itself.
+    @inline(__always)
     func submit(_ query: ClientQuery, respond: @escaping @Sendable (Reply) -> Void) {
-        jobs.yield(ResolutionJob(query: query, respond: respond))
+        resolver.resolve(query, respond: respond)
     }
 
-    /// No more jobs will be accepted; `run` returns once the queued ones are answered.
+    /// Reading stopped: `waitUntilStopped` returns (the resolver's drain then waits for the
+    /// fetches still in flight).
     func finishJobs() {
-        jobs.finish()
+        let waiters = stopped.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.done = true
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func waitUntilStopped() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = stopped.withLock { state -> Bool in
+                if state.done { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
     }
 }

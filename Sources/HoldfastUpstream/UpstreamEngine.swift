@@ -44,16 +44,16 @@ final class UpstreamEngine: @unchecked Sendable {
     // MARK: Questions
 
     func start(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?,
-               continuation: CheckedContinuation<UpstreamResult, Never>) {
-        guard !isShutDown else { return continuation.resume(returning: .failed(.cancelled)) }
+               completion: @escaping @Sendable (UpstreamResult) -> Void) {
+        guard !isShutDown else { return completion(.failed(.cancelled)) }
         let eligibleProviders = routes.providers(for: question.name).filter { $0 < providers.count }
         let eligible = eligibleProviders.flatMap { providers[$0].servers }
-        guard !eligible.isEmpty else { return continuation.resume(returning: .failed(.noServers)) }
+        guard !eligible.isEmpty else { return completion(.failed(.noServers)) }
         var candidates = eligible.filter(\.isUsable)
-        guard !candidates.isEmpty else { return continuation.resume(returning: .allDown) }
+        guard !candidates.isEmpty else { return completion(.allDown) }
         if configuration.policy == .fastest { orderByRTT(&candidates) }
         let state = QuestionState(
-            question: question, dnssecOK: dnssecOK, started: .now, continuation: continuation,
+            question: question, dnssecOK: dnssecOK, started: .now, completion: completion,
             candidates: candidates, eligible: eligible, onAllDown: onAllDown)
         questions[ObjectIdentifier(state)] = state
         switch configuration.policy {
@@ -142,12 +142,12 @@ final class UpstreamEngine: @unchecked Sendable {
     }
 
     func finish(_ state: QuestionState, _ result: UpstreamResult) {
-        guard let continuation = state.continuation else { return }
-        state.continuation = nil
+        guard let completion = state.completion else { return }
+        state.completion = nil
         state.onAllDown = nil
         if let timer = state.hedgeTimer { loop.cancel(timer) }
         questions[ObjectIdentifier(state)] = nil
-        continuation.resume(returning: result)
+        completion(result)
     }
 
     /// The attempt stayed silent for its RTO. The silence counts against the server only if

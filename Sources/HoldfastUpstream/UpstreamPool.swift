@@ -28,18 +28,33 @@ public final class UpstreamPool: Sendable {
         shutdown()
     }
 
-    /// Answers one question upstream. Returns `.allDown` at once when every eligible server is
-    /// known to be down; `onAllDown` fires (once, on the c-ares thread) if that becomes true
-    /// while this question waits — the question keeps going.
-    public func resolve(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)? = nil) async -> UpstreamResult {
-        if board.isKnownDown(for: question.name) { return .allDown }
+    /// Answers one question upstream; `completion` runs once, on the c-ares loop thread (or on
+    /// the caller's, at once, when every eligible server is known to be down, `.allDown`, or the
+    /// pool is shut down). Keep it short: it runs where every reply is read. `onAllDown` fires
+    /// (once, on the loop thread) if every eligible server goes down while this question waits —
+    /// the question keeps going. One wake of the loop thread per question, no `Task`.
+    public func start(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)? = nil,
+                      completion: @escaping @Sendable (UpstreamResult) -> Void) {
+        if board.isKnownDown(for: question.name) { return completion(.allDown) }
         let engine = self.engine
-        return await withCheckedContinuation { continuation in
-            let accepted = loop.execute {
-                engine.start(question, dnssecOK: dnssecOK, onAllDown: onAllDown, continuation: continuation)
-            }
-            if !accepted { continuation.resume(returning: .failed(.cancelled)) }
+        let accepted = loop.execute {
+            engine.start(question, dnssecOK: dnssecOK, onAllDown: onAllDown, completion: completion)
         }
+        if !accepted { completion(.failed(.cancelled)) }
+    }
+
+    /// `start` for async callers (tests, tools).
+    public func resolve(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)? = nil) async -> UpstreamResult {
+        await withCheckedContinuation { continuation in
+            start(question, dnssecOK: dnssecOK, onAllDown: onAllDown) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Runs `action` on the loop thread after `delay` (the resolver's client-timeout deadlines
+    /// live on the same timer heap as RTOs and hedges). Dropped if the pool shuts down first.
+    public func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) {
+        let loop = self.loop
+        _ = loop.execute { _ = loop.schedule(after: delay, action) }
     }
 
     /// Cheap: true when every eligible server for `name` is down.

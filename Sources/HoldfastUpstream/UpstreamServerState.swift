@@ -69,7 +69,8 @@ final class QuestionState {
     let dnssecOK: Bool
     /// When the question started: no attempt is started once it is `timeout_ms` old.
     let started: ContinuousClock.Instant
-    var continuation: CheckedContinuation<UpstreamResult, Never>?
+    /// Called once, on the loop thread, with the question's result; nil once finished.
+    var completion: (@Sendable (UpstreamResult) -> Void)?
     /// Usable servers at the start, in the order the policy tries them.
     let candidates: [ServerState]
     var sent: [Bool]
@@ -81,19 +82,19 @@ final class QuestionState {
     var onAllDown: (@Sendable () -> Void)?
 
     init(question: DNSQuestion, dnssecOK: Bool, started: ContinuousClock.Instant,
-         continuation: CheckedContinuation<UpstreamResult, Never>,
+         completion: @escaping @Sendable (UpstreamResult) -> Void,
          candidates: [ServerState], eligible: [ServerState], onAllDown: (@Sendable () -> Void)?) {
         self.question = question
         self.dnssecOK = dnssecOK
         self.started = started
-        self.continuation = continuation
+        self.completion = completion
         self.candidates = candidates
         self.sent = Array(repeating: false, count: candidates.count)
         self.eligible = eligible
         self.onAllDown = onAllDown
     }
 
-    var isFinished: Bool { continuation == nil }
+    var isFinished: Bool { completion == nil }
 }
 
 /// One `ares_send` to one server, for a client question or a probe.

@@ -47,7 +47,20 @@ final class ScriptedUpstream: UpstreamResolving {
 
     func isKnownDown(for name: DNSName) -> Bool { state.withLock { $0.knownDown } }
 
-    func resolve(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?) async -> UpstreamResult {
+    func start(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?,
+               completion: @escaping @Sendable (UpstreamResult) -> Void) {
+        Task { completion(await resolve(question, dnssecOK: dnssecOK, onAllDown: onAllDown)) }
+    }
+
+    /// Deadlines on real time (the scenarios that need one use a short client timeout).
+    func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) {
+        Task {
+            try? await Task.sleep(for: delay)
+            action()
+        }
+    }
+
+    private func resolve(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?) async -> UpstreamResult {
         let behaviour = state.withLock { state -> Behaviour in
             state.asked += 1
             return state.behaviour

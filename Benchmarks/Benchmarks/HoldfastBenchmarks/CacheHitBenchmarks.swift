@@ -7,10 +7,13 @@ import Logging
 
 /// An upstream that is never reached on the cache-hit path; it says "all down" if it is.
 struct UnreachableUpstream: UpstreamResolving {
-    func resolve(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?) async -> UpstreamResult {
-        .allDown
+    func start(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?,
+               completion: @escaping @Sendable (UpstreamResult) -> Void) {
+        completion(.allDown)
     }
     func isKnownDown(for name: DNSName) -> Bool { false }
+    /// Never needed: every question completes at once.
+    func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) {}
 }
 
 /// The cache-hit path without sockets: packet in, `QueryResolver.handle`, reply bytes out

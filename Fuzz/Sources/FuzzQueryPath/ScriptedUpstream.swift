@@ -40,7 +40,16 @@ final class FuzzUpstream: UpstreamResolving {
 
     func isKnownDown(for name: DNSName) -> Bool { state.withLock { $0.knownDown } }
 
-    func resolve(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?) async -> UpstreamResult {
+    /// Completes inline, on the caller's thread (the fuzzer's single thread).
+    func start(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?,
+               completion: @escaping @Sendable (UpstreamResult) -> Void) {
+        completion(resolve(question, dnssecOK: dnssecOK, onAllDown: onAllDown))
+    }
+
+    /// Deadlines never matter here: every question completes inline, before any could pass.
+    func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) {}
+
+    private func resolve(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?) -> UpstreamResult {
         let mode = state.withLock { state -> Mode in
             state.asked += 1
             return state.mode
