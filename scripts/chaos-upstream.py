@@ -5,6 +5,8 @@
 
 Answers A questions for n0.Z .. n{N-1}.Z with a documentation address (TTL S), NXDOMAIN with
 an SOA for other names under Z and anything else. UDP and TCP on 127.0.0.1:PORT.
+Names under broken.Z are a domain that fails everywhere, whatever the mode: b<even>.broken.Z
+get SERVFAIL, b<odd>.broken.Z are never answered.
 
 The behaviour is the first word of FILE, re-read whenever the file changes:
   normal     answer at once
@@ -147,6 +149,12 @@ class Server:
             self.counts[mode] += 1
         if mode == "blackhole":
             return None, 0
+        qname = query[3]
+        if qname.endswith(".broken." + self.zone.zone):
+            label = qname.split(".", 1)[0]
+            if label[1:].isdigit() and int(label[1:]) % 2 == 1:
+                return None, 0
+            return build_reply(query, self.zone, 2), 0
         if mode == "refuse":
             return build_reply(query, self.zone, 5), 0
         if mode == "servfail":

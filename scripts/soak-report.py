@@ -11,7 +11,9 @@ Run files whose name contains "-window" cover the daemon restart: lost queries t
 expected. A violation is (a) a query lost in any other run, or (b) SERVFAIL for a name that
 had earlier received a NOERROR answer (its data is then cached, stale at worst, for
 cache.stale.max_age_s and persisted across the restart, so SERVFAIL means stale data existed
-and was not served).
+and was not served), or (c) SERVFAIL for an ordinary name (not under broken.soak.test) in a
+phase where a provider is healthy from the start (warmup, failover) while the broken domain's
+names are asked: a name that fails everywhere must not take a healthy provider down.
 """
 import glob
 import os
@@ -72,8 +74,11 @@ def report(out_dir):
     answered_names = set()
     violations = []
     lost_outside = []
+    broken = {}
+    ordinary_servfail_healthy = 0
     for run in runs:
         window = "-window" in os.path.basename(run)
+        healthy = re.search(r"-(warmup|failover)\.txt$", os.path.basename(run)) is not None
         run_lost = 0
         for line in open(run, errors="replace"):
             line = line.rstrip("\n")
@@ -85,6 +90,14 @@ def report(out_dir):
                     run_lost += 1
                     continue
                 rcodes[rcode] = rcodes.get(rcode, 0) + 1
+                if ".broken." in qname:
+                    broken[rcode] = broken.get(rcode, 0) + 1
+                    if rcode == "NOERROR":
+                        violations.append(f"{os.path.basename(run)}: NOERROR for the broken name {qname}")
+                    continue
+                if healthy and rcode == "SERVFAIL":
+                    ordinary_servfail_healthy += 1
+                    violations.append(f"{os.path.basename(run)}: SERVFAIL for {qname} while a provider was healthy")
                 if latency:
                     latencies.append(float(latency))
                 if rcode == "NOERROR" and qname.startswith("n"):
@@ -112,6 +125,8 @@ def report(out_dir):
         f"answered: {completed} ({100.0 * completed / sent if sent else 0:.3f}%)",
         "rcodes: " + ", ".join(f"{k} {v}" for k, v in sorted(rcodes.items())),
         f"SERVFAIL: {rcodes.get('SERVFAIL', 0)}",
+        "broken-domain answers: " + (", ".join(f"{k} {v}" for k, v in sorted(broken.items())) or "none")
+        + f"; ordinary SERVFAIL while a provider was healthy: {ordinary_servfail_healthy}",
         f"stale answers (daemon counter): {stale}",
         f"lost: {lost_total} (restart window: {lost_window}, elsewhere: {lost_total - lost_window})",
         f"latency: p50 {percentile(latencies, 0.50) * 1000:.2f} ms, p99 {percentile(latencies, 0.99) * 1000:.2f} ms, "

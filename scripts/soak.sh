@@ -85,16 +85,20 @@ socket = "$OUT/control.sock"
 metrics_listen = ""
 EOF
 
-# Query mix: the zone's names (answers) and ~5% names that do not exist (NXDOMAIN), shuffled
-# differently for every dnsperf run (dnsperf replays its file from the top).
+# Query mix: the zone's names (answers), ~5% names that do not exist (NXDOMAIN) and ~5% names
+# of a domain that fails at every upstream (SERVFAIL or never answered, see chaos-upstream.py),
+# shuffled differently for every dnsperf run (dnsperf replays its file from the top).
 queries() {  # queries SEED > file
     python3 - "$NAMES" "$1" <<'PY'
 import random, sys
 names, seed = int(sys.argv[1]), int(sys.argv[2])
 rng = random.Random(seed)
 for _ in range(max(names * 10, 4000)):
-    if rng.random() < 0.05:
+    draw = rng.random()
+    if draw < 0.05:
         print(f"x{rng.randrange(names)}.soak.test A")
+    elif draw < 0.10:
+        print(f"b{rng.randrange(20)}.broken.soak.test A")
     else:
         print(f"n{rng.randrange(names)}.soak.test A")
 PY

@@ -5,4 +5,10 @@
 /* The c-ares loop waits with epoll and is woken through an eventfd (Linux). */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
+
+/* Names the calling thread (what top -H, /proc/PID/task/TID/comm and perf show). */
+static inline void holdfast_cares_name_thread(const char *name) {
+    prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}
 #endif

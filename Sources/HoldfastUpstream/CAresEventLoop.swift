@@ -56,6 +56,7 @@ final class CAresEventLoop: @unchecked Sendable {
         let rc = pthread_create(&tid, nil, { arg in
             guard let arg else { return nil }
             let loop = Unmanaged<CAresEventLoop>.fromOpaque(arg).takeRetainedValue()
+            holdfast_cares_name_thread("holdfast-upstrm")  // 15 characters at most
             loop.run()
             return nil
         }, box)

@@ -52,27 +52,15 @@ final class UpstreamEngine: @unchecked Sendable {
         var candidates = eligible.filter(\.isUsable)
         guard !candidates.isEmpty else { return completion(.allDown) }
         if configuration.policy == .fastest { orderByRTT(&candidates) }
+        let settings = QuestionMachine.Settings(
+            policy: configuration.policy, timeout: .milliseconds(max(1, configuration.timeoutMs)),
+            hedgeAfter: configuration.hedgeAfterMs > 0 ? .milliseconds(configuration.hedgeAfterMs) : nil)
         let state = QuestionState(
-            question: question, dnssecOK: dnssecOK, started: .now, completion: completion,
-            candidates: candidates, eligible: eligible, onAllDown: onAllDown)
+            question: question, dnssecOK: dnssecOK, completion: completion, candidates: candidates, eligible: eligible,
+            onAllDown: onAllDown,
+            machine: QuestionMachine(settings: settings, providers: candidates.map(\.provider), started: .now))
         questions[ObjectIdentifier(state)] = state
-        switch configuration.policy {
-        case .failover, .fastest:
-            sendNext(state)
-            if configuration.hedgeAfterMs > 0 {
-                state.hedgeTimer = loop.schedule(after: .milliseconds(configuration.hedgeAfterMs)) { [self] in
-                    state.hedgeTimer = nil
-                    if !state.isFinished { hedge(state) }
-                }
-            }
-        case .race:
-            var seen = Set<String>()
-            for (index, server) in candidates.enumerated() where !seen.contains(server.provider) {
-                seen.insert(server.provider)
-                send(state, candidate: index)
-            }
-        }
-        if state.outstanding == 0 && !state.isFinished { finish(state, .failed(state.lastError)) }
+        perform(state.machine.start(now: .now, servers: state.view), for: state)
     }
 
     /// Lowest SRTT first (unmeasured servers first, so each gets measured); every
@@ -86,59 +74,34 @@ final class UpstreamEngine: @unchecked Sendable {
         }
     }
 
-    /// Sends to the next candidate not yet tried that is still usable. Returns false if none.
-    @discardableResult
-    func sendNext(_ state: QuestionState) -> Bool {
-        for index in state.candidates.indices where !state.sent[index] && state.candidates[index].isUsable {
-            if send(state, candidate: index) { return true }
-        }
-        return false
-    }
-
-    /// Hedging: also ask the first usable server of a provider not asked yet.
-    private func hedge(_ state: QuestionState) {
-        let asked = Set(state.candidates.indices.filter { state.sent[$0] }.map { state.candidates[$0].provider })
-        for index in state.candidates.indices where !state.sent[index] && state.candidates[index].isUsable
-            && !asked.contains(state.candidates[index].provider) {
-            logger.debug("hedging", metadata: ["question": "\(state.question)", "server": "\(state.candidates[index].label)"])
-            if send(state, candidate: index) { return }
-        }
-    }
-
-    @discardableResult
-    private func send(_ state: QuestionState, candidate index: Int, rto: Duration? = nil) -> Bool {
-        state.sent[index] = true
-        let server = state.candidates[index]
-        guard let attempt = startAttempt(server: server, question: state.question, dnssecOK: state.dnssecOK, owner: state) else {
-            return false
-        }
-        state.outstanding += 1
-        arm(attempt, rto: rto ?? server.rtt.rto)
-        return true
-    }
-
-    private func arm(_ attempt: Attempt, rto: Duration) {
-        attempt.rto = min(rto, .milliseconds(max(1, configuration.timeoutMs)))
-        attempt.rtoTimer = loop.schedule(after: attempt.rto) { [self] in rtoExpired(attempt) }
-    }
-
-    /// An attempt stayed silent for its RTO: send another, at the next eligible server not yet
-    /// asked, else at the same server again with a new ID and at least twice the RTO, while
-    /// the question is younger than `timeout_ms`. Any attempt's answer completes the question.
-    private func retransmit(_ state: QuestionState, after silent: Attempt) {
-        guard ContinuousClock.now - state.started < .milliseconds(max(1, configuration.timeoutMs)) else { return }
-        if sendNext(state) { return }
-        let server = silent.server
-        guard server.isUsable, let index = state.candidates.firstIndex(where: { $0 === server }) else {
-            // Its server went down meanwhile: any other usable server of the question.
-            if let index = state.candidates.indices.first(where: { state.candidates[$0].isUsable }) {
-                send(state, candidate: index)
+    /// Performs what a question's machine decided: send attempts (with their RTO timers), arm
+    /// the hedge timer, finish. An attempt that cannot be sent is fed back as failed.
+    func perform(_ actions: [QuestionMachine.Action], for state: QuestionState) {
+        for action in actions {
+            switch action {
+            case .send(let number, let candidate, let rto):
+                let server = state.candidates[candidate]
+                guard let attempt = startAttempt(
+                    server: server, question: state.question, dnssecOK: state.dnssecOK, owner: state, number: number
+                ) else {
+                    perform(state.machine.failed(attempt: number, error: .networkError("no c-ares channel"), servers: state.view), for: state)
+                    continue
+                }
+                attempt.rto = rto
+                attempt.rtoTimer = loop.schedule(after: rto) { [self] in rtoExpired(attempt) }
+            case .armHedge(let delay):
+                state.hedgeTimer = loop.schedule(after: delay) { [self] in
+                    state.hedgeTimer = nil
+                    let hedged = state.machine.hedgeTimerFired(servers: state.view)
+                    if !hedged.isEmpty { logger.debug("hedging", metadata: ["question": "\(state.question)"]) }
+                    perform(hedged, for: state)
+                }
+            case .failed(let error):
+                finish(state, .failed(error))
+            case .answered:
+                break  // finished by `completed`, which holds the reply
             }
-            return
         }
-        server.retransmissions += 1
-        logger.debug("resending after silence", metadata: ["question": "\(state.question)", "server": "\(server.label)"])
-        send(state, candidate: index, rto: max(server.rtt.rto, silent.rto * 2))
     }
 
     func finish(_ state: QuestionState, _ result: UpstreamResult) {
@@ -168,7 +131,13 @@ final class UpstreamEngine: @unchecked Sendable {
             server.rtt.timedOut()
         }
         schedulePublish()
-        if let state = attempt.question, !state.isFinished { retransmit(state, after: attempt) }
+        guard let state = attempt.question, !state.isFinished else { return }
+        let actions = state.machine.silent(attempt: attempt.number, now: .now, servers: state.view)
+        for case .send(_, let candidate, _) in actions where state.candidates[candidate] === server {
+            server.retransmissions += 1
+            logger.debug("resending after silence", metadata: ["question": "\(state.question)", "server": "\(server.label)"])
+        }
+        perform(actions, for: state)
     }
 
     // MARK: Attempts
@@ -176,11 +145,8 @@ final class UpstreamEngine: @unchecked Sendable {
     /// Builds our own query (question + bare OPT last, random ID unique on the channel,
     /// 0x20 case) and sends it. Nil when no channel could be made (the failure is recorded).
     @discardableResult
-    func startAttempt(server: ServerState, question: DNSQuestion, dnssecOK: Bool, owner: QuestionState?) -> Attempt? {
-        guard let channel = channel(for: server) else {
-            owner?.lastError = .networkError("no c-ares channel")
-            return nil
-        }
+    func startAttempt(server: ServerState, question: DNSQuestion, dnssecOK: Bool, owner: QuestionState?, number: Int = -1) -> Attempt? {
+        guard let channel = channel(for: server) else { return nil }
         let randomize = configuration.randomizeCase && server.caseRandomization
         var sentQuestion = question
         if randomize { sentQuestion.name = question.name.randomizingCase(using: &random) }
@@ -189,7 +155,7 @@ final class UpstreamEngine: @unchecked Sendable {
         server.queries += 1
         server.lastQuestion = (question, dnssecOK)
         let attempt = Attempt(
-            server: server, question: owner, queryID: id, sentQuestion: sentQuestion,
+            server: server, question: owner, number: number, queryID: id, sentQuestion: sentQuestion,
             usedCaseRandomization: randomize, started: .now)
         channel.send(query, id: id) { [self] reply in completed(attempt, reply) }
         return attempt
@@ -253,14 +219,10 @@ final class UpstreamEngine: @unchecked Sendable {
                                   outcome: error?.outcome ?? .answer, rtt: measured)
         schedulePublish()
 
-        guard let state = attempt.question else { return }
-        state.outstanding -= 1
-        guard !state.isFinished else { return }
+        guard let state = attempt.question, !state.isFinished else { return }
         if let error {
-            state.lastError = error
-            if !attempt.pastRTO { sendNext(state) }
-            if state.outstanding == 0 { finish(state, .failed(error)) }
-        } else if case .reply(let bytes) = reply {
+            perform(state.machine.failed(attempt: attempt.number, error: error, servers: state.view), for: state)
+        } else if case .reply(let bytes) = reply, !state.machine.answered(attempt: attempt.number).isEmpty {
             finish(state, .answer(reply: bytes, provider: server.provider, server: server.label))
         }
     }

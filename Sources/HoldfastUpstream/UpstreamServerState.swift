@@ -63,38 +63,43 @@ final class ServerState {
     }
 }
 
-/// One client question being answered: its candidate servers and outstanding attempts.
+/// One client question being answered: its candidate servers, its decisions (`machine`) and
+/// the way back to its caller. Loop-thread only.
 final class QuestionState {
     let question: DNSQuestion
     let dnssecOK: Bool
-    /// When the question started: no attempt is started once it is `timeout_ms` old.
-    let started: ContinuousClock.Instant
     /// Called once, on the loop thread, with the question's result; nil once finished.
     var completion: (@Sendable (UpstreamResult) -> Void)?
     /// Usable servers at the start, in the order the policy tries them.
     let candidates: [ServerState]
-    var sent: [Bool]
     /// Every server of every eligible provider (for the "all down" check while waiting).
     let eligible: [ServerState]
-    var outstanding = 0
-    var lastError: UpstreamError = .timeout
+    var machine: QuestionMachine
     var hedgeTimer: TimerHeap.ID?
     var onAllDown: (@Sendable () -> Void)?
 
-    init(question: DNSQuestion, dnssecOK: Bool, started: ContinuousClock.Instant,
-         completion: @escaping @Sendable (UpstreamResult) -> Void,
-         candidates: [ServerState], eligible: [ServerState], onAllDown: (@Sendable () -> Void)?) {
+    init(question: DNSQuestion, dnssecOK: Bool, completion: @escaping @Sendable (UpstreamResult) -> Void,
+         candidates: [ServerState], eligible: [ServerState], onAllDown: (@Sendable () -> Void)?, machine: QuestionMachine) {
         self.question = question
         self.dnssecOK = dnssecOK
-        self.started = started
         self.completion = completion
         self.candidates = candidates
-        self.sent = Array(repeating: false, count: candidates.count)
         self.eligible = eligible
         self.onAllDown = onAllDown
+        self.machine = machine
     }
 
     var isFinished: Bool { completion == nil }
+
+    /// The candidates as the machine sees them: usable now, and their RTOs.
+    var view: CandidateView { CandidateView(candidates: candidates) }
+}
+
+/// `QuestionMachine.Servers` over the engine's server states.
+struct CandidateView: QuestionMachine.Servers {
+    let candidates: [ServerState]
+    func isUsable(_ candidate: Int) -> Bool { candidates[candidate].isUsable }
+    func rto(_ candidate: Int) -> Duration { candidates[candidate].rtt.rto }
 }
 
 /// One `ares_send` to one server, for a client question or a probe.
@@ -102,6 +107,8 @@ final class Attempt {
     let server: ServerState
     /// Nil for a probe.
     let question: QuestionState?
+    /// The attempt's number in its question's machine (-1 for a probe).
+    let number: Int
     let queryID: UInt16
     let sentQuestion: DNSQuestion
     let usedCaseRandomization: Bool
@@ -115,10 +122,11 @@ final class Attempt {
 
     var isProbe: Bool { question == nil }
 
-    init(server: ServerState, question: QuestionState?, queryID: UInt16, sentQuestion: DNSQuestion,
+    init(server: ServerState, question: QuestionState?, number: Int, queryID: UInt16, sentQuestion: DNSQuestion,
          usedCaseRandomization: Bool, started: ContinuousClock.Instant) {
         self.server = server
         self.question = question
+        self.number = number
         self.queryID = queryID
         self.sentQuestion = sentQuestion
         self.usedCaseRandomization = usedCaseRandomization

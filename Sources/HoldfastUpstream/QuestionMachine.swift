@@ -1,0 +1,168 @@
+/// The decisions for one client question, as a pure state machine: which candidate server to
+/// send to and when, hedging, retransmission after a silence, and when the question is done.
+/// It owns no sockets, timers or clock: the engine feeds it events with `now` and performs the
+/// actions it returns, so every policy case is a socket-free scenario on a manual clock
+/// (`QuestionMachineTests`). Server health lives in `ServerHealth`; the machine only asks
+/// whether a candidate is usable now and what its retransmission timeout is.
+struct QuestionMachine {
+    /// How a question is sent (from `UpstreamConfiguration`).
+    struct Settings: Equatable {
+        var policy: UpstreamConfiguration.Policy
+        /// No new attempt once the question is this old; also an attempt's longest RTO.
+        var timeout: Duration
+        /// Also ask the next provider when nothing answered by then (failover and fastest); nil: off.
+        var hedgeAfter: Duration?
+    }
+
+    /// What the machine needs to know of its candidates at the moment it decides.
+    protocol Servers {
+        /// Up (not marked down) and not removed by a reload.
+        func isUsable(_ candidate: Int) -> Bool
+        /// The candidate server's current retransmission timeout.
+        func rto(_ candidate: Int) -> Duration
+    }
+
+    enum Action: Equatable {
+        /// Send attempt `attempt` to candidate `candidate`; report its silence after `rto`.
+        case send(attempt: Int, candidate: Int, rto: Duration)
+        /// Call `hedgeTimerFired` after this long.
+        case armHedge(after: Duration)
+        /// The question is done: answered by `attempt`, or failed with the last error.
+        case answered(attempt: Int)
+        case failed(UpstreamError)
+    }
+
+    private struct Attempt {
+        let candidate: Int
+        let rto: Duration
+        var pastRTO = false
+    }
+
+    let settings: Settings
+    /// Provider of each candidate, in the order the policy tries them.
+    let providers: [String]
+    let started: ContinuousClock.Instant
+    private(set) var sent: [Bool]
+    private var attempts: [Int: Attempt] = [:]
+    private var nextAttempt = 0
+    private(set) var lastError: UpstreamError = .timeout
+    private(set) var isFinished = false
+    /// Attempts sent again to a server that was silent (for the server's counter).
+    private(set) var resends = 0
+
+    init(settings: Settings, providers: [String], started: ContinuousClock.Instant) {
+        self.settings = settings
+        self.providers = providers
+        self.started = started
+        self.sent = Array(repeating: false, count: providers.count)
+    }
+
+    /// Attempts still waiting for an answer.
+    var outstanding: Int { attempts.count }
+
+    // MARK: Events
+
+    /// The first attempts: the first usable candidate (failover, fastest; plus the hedge timer),
+    /// or the first usable server of every provider at once (race).
+    mutating func start(now: ContinuousClock.Instant, servers: some Servers) -> [Action] {
+        var actions: [Action] = []
+        switch settings.policy {
+        case .failover, .fastest:
+            sendNext(servers, into: &actions)
+            if let hedge = settings.hedgeAfter, !actions.isEmpty { actions.append(.armHedge(after: hedge)) }
+        case .race:
+            var seen = Set<String>()
+            for candidate in providers.indices where servers.isUsable(candidate) && !seen.contains(providers[candidate]) {
+                seen.insert(providers[candidate])
+                send(candidate, rto: servers.rto(candidate), into: &actions)
+            }
+        }
+        finishIfExhausted(into: &actions)
+        return actions
+    }
+
+    /// A validated answer (NOERROR, NXDOMAIN) to `attempt`: the question is answered.
+    mutating func answered(attempt: Int) -> [Action] {
+        guard attempts.removeValue(forKey: attempt) != nil, !isFinished else { return [] }
+        isFinished = true
+        return [.answered(attempt: attempt)]
+    }
+
+    /// `attempt` failed (SERVFAIL, REFUSED, a network error, a bad reply, or it could not be
+    /// sent). Unless it was already past its RTO (the question moved on then), the next
+    /// candidate not yet asked is tried at once.
+    mutating func failed(attempt: Int, error: UpstreamError, servers: some Servers) -> [Action] {
+        guard let failed = attempts.removeValue(forKey: attempt), !isFinished else { return [] }
+        lastError = error
+        var actions: [Action] = []
+        if !failed.pastRTO { sendNext(servers, into: &actions) }
+        finishIfExhausted(into: &actions)
+        return actions
+    }
+
+    /// `attempt` stayed silent for its RTO: another attempt, at the next usable candidate not yet
+    /// asked, else at the same server again with at least twice the RTO (else at any usable
+    /// candidate), while the question is younger than `settings.timeout`. The silent attempt
+    /// keeps waiting: its late answer still completes the question.
+    mutating func silent(attempt: Int, now: ContinuousClock.Instant, servers: some Servers) -> [Action] {
+        guard var silent = attempts[attempt], !isFinished, !silent.pastRTO else { return [] }
+        silent.pastRTO = true
+        attempts[attempt] = silent
+        guard now - started < settings.timeout else { return [] }
+        var actions: [Action] = []
+        if sendNext(servers, into: &actions) { return actions }
+        if servers.isUsable(silent.candidate) {
+            resends += 1
+            send(silent.candidate, rto: max(servers.rto(silent.candidate), silent.rto * 2), into: &actions)
+        } else if let other = providers.indices.first(where: { servers.isUsable($0) }) {
+            send(other, rto: servers.rto(other), into: &actions)
+        }
+        return actions
+    }
+
+    /// Hedging: nothing answered by `hedge_after_ms`, so also ask the first usable server of a
+    /// provider not asked yet.
+    mutating func hedgeTimerFired(servers: some Servers) -> [Action] {
+        guard !isFinished else { return [] }
+        let asked = Set(providers.indices.filter { sent[$0] }.map { providers[$0] })
+        guard let candidate = providers.indices.first(where: {
+            !sent[$0] && servers.isUsable($0) && !asked.contains(providers[$0])
+        }) else { return [] }
+        var actions: [Action] = []
+        send(candidate, rto: servers.rto(candidate), into: &actions)
+        return actions
+    }
+
+    /// The pool shut down or was reconfigured away: done, whatever is outstanding.
+    mutating func cancel() -> [Action] {
+        guard !isFinished else { return [] }
+        isFinished = true
+        attempts.removeAll()
+        return [.failed(.cancelled)]
+    }
+
+    // MARK: Helpers
+
+    /// The next usable candidate not yet asked; false when there is none.
+    @discardableResult
+    private mutating func sendNext(_ servers: some Servers, into actions: inout [Action]) -> Bool {
+        guard let candidate = providers.indices.first(where: { !sent[$0] && servers.isUsable($0) }) else { return false }
+        send(candidate, rto: servers.rto(candidate), into: &actions)
+        return true
+    }
+
+    private mutating func send(_ candidate: Int, rto: Duration, into actions: inout [Action]) {
+        sent[candidate] = true
+        let id = nextAttempt
+        nextAttempt += 1
+        let bounded = min(rto, settings.timeout)
+        attempts[id] = Attempt(candidate: candidate, rto: bounded)
+        actions.append(.send(attempt: id, candidate: candidate, rto: bounded))
+    }
+
+    private mutating func finishIfExhausted(into actions: inout [Action]) {
+        guard !isFinished, attempts.isEmpty, !actions.contains(where: { if case .send = $0 { true } else { false } }) else { return }
+        isFinished = true
+        actions.append(.failed(lastError))
+    }
+}
