@@ -62,7 +62,7 @@ extension UpstreamEngine {
         let probe = probeQuestion(for: server)
         logger.debug("probing upstream server", metadata: ["server": "\(server.label)", "suspect": "\(server.health.isUp)"])
         guard let attempt = startAttempt(server: server, question: probe.question, dnssecOK: probe.dnssecOK, owner: nil) else {
-            apply(server.health.probeFailed(.networkError("no c-ares channel"), now: .now), to: server)
+            apply(server.health.probeFailed(.networkError("cannot send"), now: .now), to: server)
             return
         }
         server.health.probeSent(now: .now)
@@ -135,7 +135,7 @@ extension UpstreamEngine {
         let old = Dictionary(
             providers.flatMap { provider in provider.servers.map { ("\(provider.name) \($0.label)", $0) } },
             uniquingKeysWith: { first, _ in first })
-        let timeoutChanged = new.timeoutMs != configuration.timeoutMs
+        let transportChanged = new.timeoutMs != configuration.timeoutMs || new.rotateAfterQueries != configuration.rotateAfterQueries
         configuration = new
         routes = RouteTable(new)
         var kept = Set<ObjectIdentifier>()
@@ -143,15 +143,15 @@ extension UpstreamEngine {
             (provider.name, provider.servers.map { address in
                 let key = "\(provider.name) \(address.description)"
                 guard let server = old[key] else {
-                    return ServerState(provider: provider.name, address: address, configuration: new)
+                    return makeServer(provider: provider.name, address: address, configuration: new)
                 }
                 kept.insert(ObjectIdentifier(server))
                 server.health.failureThreshold = max(1, new.failureThreshold)
                 server.health.probeInterval = .seconds(max(1, new.probeIntervalSeconds))
-                if timeoutChanged {
+                if transportChanged {
                     server.rtt = SmoothedRTT(ceilingMs: Double(max(1, new.timeoutMs)))
-                    server.channel?.isRetired = true
-                    server.channel = nil
+                    server.transport.retire()
+                    server.transport = makeTransport(address, new)
                 }
                 return server
             })
@@ -160,8 +160,7 @@ extension UpstreamEngine {
             server.removed = true
             if let timer = server.probeTimer { loop.cancel(timer) }
             server.probeTimer = nil
-            server.channel?.isRetired = true
-            server.channel = nil
+            server.transport.retire()
         }
         publish()
     }
@@ -176,7 +175,7 @@ extension UpstreamEngine {
         }
         for provider in providers {
             for server in provider.servers {
-                server.channel = nil
+                server.transport.retire()
                 if let timer = server.probeTimer { loop.cancel(timer) }
             }
         }

@@ -37,8 +37,17 @@ final class UpstreamEngine: @unchecked Sendable {
         self.board = board
         self.routes = RouteTable(configuration)
         self.providers = configuration.providers.map { provider in
-            (provider.name, provider.servers.map { ServerState(provider: provider.name, address: $0, configuration: configuration) })
+            (provider.name, provider.servers.map { makeServer(provider: provider.name, address: $0, configuration: configuration) })
         }
+    }
+
+    /// A server's state and its transport (c-ares for every `dns` server).
+    func makeServer(provider: String, address: UpstreamServerAddress, configuration: UpstreamConfiguration) -> ServerState {
+        ServerState(provider: provider, address: address, configuration: configuration, transport: makeTransport(address, configuration))
+    }
+
+    func makeTransport(_ address: UpstreamServerAddress, _ configuration: UpstreamConfiguration) -> any UpstreamTransport {
+        CAresTransport(address: address, timeoutMs: configuration.timeoutMs, rotateAfterQueries: configuration.rotateAfterQueries, loop: loop)
     }
 
     // MARK: Questions
@@ -84,7 +93,7 @@ final class UpstreamEngine: @unchecked Sendable {
                 guard let attempt = startAttempt(
                     server: server, question: state.question, dnssecOK: state.dnssecOK, owner: state, number: number
                 ) else {
-                    perform(state.machine.failed(attempt: number, error: .networkError("no c-ares channel"), servers: state.view), for: state)
+                    perform(state.machine.failed(attempt: number, error: .networkError("cannot send"), servers: state.view), for: state)
                     continue
                 }
                 attempt.rto = rto
@@ -142,50 +151,38 @@ final class UpstreamEngine: @unchecked Sendable {
 
     // MARK: Attempts
 
-    /// Builds our own query (question + bare OPT last, random ID unique on the channel,
-    /// 0x20 case) and sends it. Nil when no channel could be made (the failure is recorded).
+    /// Builds our own query (question + bare OPT last, an ID the transport picks, 0x20 case)
+    /// and sends it. Nil when the transport could not send (it could not open a channel).
     @discardableResult
     func startAttempt(server: ServerState, question: DNSQuestion, dnssecOK: Bool, owner: QuestionState?, number: Int = -1) -> Attempt? {
-        guard let channel = channel(for: server) else { return nil }
         let randomize = configuration.randomizeCase && server.caseRandomization
         var sentQuestion = question
         if randomize { sentQuestion.name = question.name.randomizingCase(using: &random) }
-        let id = channel.makeQueryID(using: &random)
-        let query = DNSMessage.makeQuery(id: id, question: sentQuestion, dnssecOK: dnssecOK, udpPayloadSize: 1232)
+        let attempt = Attempt(
+            server: server, question: owner, number: number, queryID: 0, sentQuestion: sentQuestion,
+            usedCaseRandomization: randomize, started: .now)
+        let sent = server.transport.send({ id in
+            DNSMessage.makeQuery(id: id, question: sentQuestion, dnssecOK: dnssecOK, udpPayloadSize: 1232)
+        }, completion: { [self] reply in completed(attempt, reply) })
+        guard let id = sent else {
+            logger.error("cannot send to upstream server", metadata: ["server": "\(server.label)"])
+            return nil
+        }
+        attempt.queryID = id
         server.queries += 1
         server.lastQuestion = (question, dnssecOK)
-        let attempt = Attempt(
-            server: server, question: owner, number: number, queryID: id, sentQuestion: sentQuestion,
-            usedCaseRandomization: randomize, started: .now)
-        channel.send(query, id: id) { [self] reply in completed(attempt, reply) }
         return attempt
     }
 
-    /// The server's current channel, replaced after `rotateAfterQueries` sends so the source
-    /// port changes; the old one finishes its in-flight queries and is destroyed when idle.
-    private func channel(for server: ServerState) -> CAresChannel? {
-        if let channel = server.channel, channel.sent < max(1, configuration.rotateAfterQueries) {
-            return channel
-        }
-        server.channel?.isRetired = true
-        server.channel = nil
-        do {
-            server.channel = try CAresChannel(server: server.address, timeoutMs: configuration.timeoutMs, loop: loop)
-        } catch {
-            logger.error("cannot create c-ares channel", metadata: ["server": "\(server.label)", "error": "\(error)"])
-        }
-        return server.channel
-    }
-
-    private func completed(_ attempt: Attempt, _ reply: CAresReply) {
+    private func completed(_ attempt: Attempt, _ reply: TransportReply) {
         if let timer = attempt.rtoTimer { loop.cancel(timer) }
         let server = attempt.server
         let elapsed = ContinuousClock.now - attempt.started
         var verdict: ReplyVerdict
         var measured: Duration?
         switch reply {
-        case .failure(let status):
-            verdict = .failure(CAresReply.error(forStatus: status))
+        case .failure(let error):
+            verdict = .failure(error)
         case .reply(let bytes):
             measured = elapsed
             server.rtt.update(sample: elapsed)

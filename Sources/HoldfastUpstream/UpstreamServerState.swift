@@ -7,8 +7,8 @@ final class ServerState {
     let label: String
     var health: ServerHealth
     var rtt: SmoothedRTT
-    /// The channel new queries go to; replaced every `rotateAfterQueries` sends.
-    var channel: CAresChannel?
+    /// How queries reach this server (c-ares for `dns`).
+    var transport: any UpstreamTransport
     var caseMismatches = 0
     var caseRandomization = true
     /// The last question sent here, and the last one it answered well: a probe re-sends the
@@ -32,9 +32,10 @@ final class ServerState {
     /// Dropped by a reload: finishes what is in flight, takes nothing new.
     var removed = false
 
-    init(provider: String, address: UpstreamServerAddress, configuration: UpstreamConfiguration) {
+    init(provider: String, address: UpstreamServerAddress, configuration: UpstreamConfiguration, transport: any UpstreamTransport) {
         self.provider = provider
         self.address = address
+        self.transport = transport
         self.label = address.description
         self.health = ServerHealth(
             failureThreshold: configuration.failureThreshold,
@@ -109,7 +110,8 @@ final class Attempt {
     let question: QuestionState?
     /// The attempt's number in its question's machine (-1 for a probe).
     let number: Int
-    let queryID: UInt16
+    /// Set once the transport chose it.
+    var queryID: UInt16
     let sentQuestion: DNSQuestion
     let usedCaseRandomization: Bool
     let started: ContinuousClock.Instant

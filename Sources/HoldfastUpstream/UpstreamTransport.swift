@@ -1,0 +1,71 @@
+/// What became of one query a transport carried.
+enum TransportReply {
+    /// The server's reply, as received (ID and name case still ours).
+    case reply([UInt8])
+    case failure(UpstreamError)
+}
+
+/// One way of carrying DNS queries to one upstream server: "send this query, tell me what
+/// happened". The engine and the question machine never know which transport a server uses;
+/// c-ares (`CAresTransport`) carries `dns` servers, and an encrypted transport plugs in here
+/// without touching policy or health. Loop-thread only, like the engine.
+protocol UpstreamTransport: AnyObject {
+    /// Sends one query. `build` gets the query ID to use (unique among this transport's
+    /// queries in flight) and returns the message. `completion` runs exactly once, on the loop
+    /// thread, after the call that produced it returned. Returns the ID, or nil when nothing
+    /// could be sent (no completion then).
+    func send(_ build: (UInt16) -> [UInt8], completion: @escaping (TransportReply) -> Void) -> UInt16?
+
+    /// Stops taking new queries (reload, removal); queries in flight finish.
+    func retire()
+}
+
+/// `dns` servers through c-ares: one channel per server at a time, replaced after
+/// `rotateAfterQueries` sends so the source port changes; a replaced channel finishes its
+/// in-flight queries and the loop destroys it when idle.
+final class CAresTransport: UpstreamTransport {
+    private let address: UpstreamServerAddress
+    private let timeoutMs: Int
+    private let rotateAfterQueries: Int
+    private unowned let loop: CAresEventLoop
+    private var channel: CAresChannel?
+    private var random = SystemRandomNumberGenerator()
+    /// Why the last channel could not be made, for the log (once per failure).
+    private(set) var lastSetupError: String?
+
+    init(address: UpstreamServerAddress, timeoutMs: Int, rotateAfterQueries: Int, loop: CAresEventLoop) {
+        self.address = address
+        self.timeoutMs = timeoutMs
+        self.rotateAfterQueries = rotateAfterQueries
+        self.loop = loop
+    }
+
+    func send(_ build: (UInt16) -> [UInt8], completion: @escaping (TransportReply) -> Void) -> UInt16? {
+        guard let channel = currentChannel() else { return nil }
+        let id = channel.makeQueryID(using: &random)
+        channel.send(build(id), id: id) { reply in
+            switch reply {
+            case .reply(let bytes): completion(.reply(bytes))
+            case .failure(let status): completion(.failure(CAresReply.error(forStatus: status)))
+            }
+        }
+        return id
+    }
+
+    func retire() {
+        channel?.isRetired = true
+        channel = nil
+    }
+
+    private func currentChannel() -> CAresChannel? {
+        if let channel, channel.sent < max(1, rotateAfterQueries) { return channel }
+        retire()
+        do {
+            channel = try CAresChannel(server: address, timeoutMs: timeoutMs, loop: loop)
+            lastSetupError = nil
+        } catch {
+            lastSetupError = "\(error)"
+        }
+        return channel
+    }
+}
