@@ -39,10 +39,10 @@ enum ConfigurationMapping {
 
     static func resolver(_ config: HoldfastConfiguration) -> ResolverConfiguration {
         ResolverConfiguration(
-            staleEnabled: config.cache.stale.enabled, staleAnswerTTLSeconds: UInt32(clamping: config.cache.stale.answerTTLSeconds),
-            staleMaxAgeSeconds: UInt32(clamping: config.cache.stale.maxAgeSeconds), clientTimeoutMs: config.cache.stale.clientTimeoutMs,
+            staleAnswerTTLSeconds: UInt32(clamping: config.cache.stale.answerTTLSeconds),
+            clientTimeoutMs: config.cache.stale.clientTimeoutMs,
             prefetch: config.cache.prefetch, lastKnownGood: LastKnownGoodPatterns(config.resilience.lastKnownGood),
-            localZone: LocalZone(records: config.local.compactMap(localRecord)), logQueries: config.log.queries,
+            localZone: LocalZone(records: config.local.compactMap(localRecord)),
             failureTTLSeconds: config.cache.failureTTLSeconds, failureMaxTTLSeconds: config.cache.failureMaxTTLSeconds)
     }
 

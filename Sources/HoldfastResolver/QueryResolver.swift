@@ -115,23 +115,30 @@ public final class QueryResolver: Sendable {
             if prefetch && prefetchEnabled { startPrefetch(key, query: query) }
             return answerNow(query, .stored(hit.answer, ttl: .countDown(elapsedSeconds: hit.elapsedSeconds), extendedErrors: []), source: .cache, observer: observer)
         case .stale(let hit, _, let refreshBlocked):
-            if refreshBlocked || upstream.isKnownDown(for: question.name) {
-                return answerNow(query, staleReply(hit.answer), source: .stale, observer: observer)
-            }
-            if failures.blocking(key, now: now) != nil {
-                observer.failureCacheHit()
-                return answerNow(query, staleReply(hit.answer), source: .stale, observer: observer)
-            }
-            return .resolve(query)
+            var inputs = StaleDecision.Inputs(hasStale: true, refreshRecentlyFailed: refreshBlocked)
+            inputs.upstreamKnownDown = !refreshBlocked && upstream.isKnownDown(for: question.name)
+            inputs.recentlyFailed = !refreshBlocked && !inputs.upstreamKnownDown && failures.blocking(key, now: now) != nil
+            return decided(inputs, query: query, stale: hit.answer, observer: observer)
         case .miss:
-            if upstream.isKnownDown(for: question.name) {
-                return answerNow(query, .message(Self.serverFailure(to: query)), source: .error, observer: observer)
-            }
-            if failures.blocking(key, now: now) != nil {
-                observer.failureCacheHit()
-                return answerNow(query, .message(Self.serverFailure(to: query)), source: .error, observer: observer)
-            }
+            var inputs = StaleDecision.Inputs(hasStale: false)
+            inputs.upstreamKnownDown = upstream.isKnownDown(for: question.name)
+            inputs.recentlyFailed = !inputs.upstreamKnownDown && failures.blocking(key, now: now) != nil
+            return decided(inputs, query: query, stale: nil, observer: observer)
+        }
+    }
+
+    /// Performs the stale decision for a query that missed the fresh cache.
+    private func decided(_ inputs: StaleDecision.Inputs, query: ClientQuery, stale: StoredAnswer?, observer: some ResolverObserver) -> Disposition {
+        switch StaleDecision.beforeFetch(inputs, clientTimeoutMs: 0) {
+        case .fetch:
             return .resolve(query)
+        case .answerStale:
+            if inputs.recentlyFailed { observer.failureCacheHit() }
+            guard let stale else { return answerNow(query, .message(Self.serverFailure(to: query)), source: .error, observer: observer) }
+            return answerNow(query, staleReply(stale), source: .stale, observer: observer)
+        case .servfail:
+            if inputs.recentlyFailed { observer.failureCacheHit() }
+            return answerNow(query, .message(Self.serverFailure(to: query)), source: .error, observer: observer)
         }
     }
 
@@ -176,25 +183,26 @@ public final class QueryResolver: Sendable {
     public func resolve(_ query: ClientQuery, respond: @escaping @Sendable (Reply) -> Void) {
         let key = CacheKey(query)
         let now = clock.nowMillis()
-        if failures.blocking(key, now: now) != nil {
-            // Failed since the synchronous path looked: nothing goes upstream for it.
+        var inputs = StaleDecision.Inputs(hasStale: false)
+        if case .stale = cache.peek(key, now: now) { inputs.hasStale = true }
+        // The question may have failed since the synchronous path looked.
+        inputs.recentlyFailed = failures.blocking(key, now: now) != nil
+        let timeout = configuration.withLock { $0.clientTimeoutMs }
+        guard case .fetch(let staleAfterMs) = StaleDecision.beforeFetch(inputs, clientTimeoutMs: timeout) else {
             observer.failureCacheHit()
             return deliver(.done(.failed), key: key, query: query, respond: respond)
         }
-        let hasStale: Bool
-        if case .stale = cache.peek(key, now: now) { hasStale = true } else { hasStale = false }
         let (flight, isLeader) = flights.join(key)
         if isLeader {
             startFetch(key, question: query.question, flight: flight)
         } else {
             observer.coalesced()
         }
-        let armDeadline = flight.wait(early: hasStale) { [self] event in
+        let armDeadline = flight.wait(early: staleAfterMs != nil) { [self] event in
             deliver(event, key: key, query: query, respond: respond)
         }
-        if armDeadline {
-            let timeout = configuration.withLock { $0.clientTimeoutMs }
-            let remaining = flight.started + .milliseconds(timeout) - ContinuousClock.now
+        if armDeadline, let staleAfterMs {
+            let remaining = flight.started + .milliseconds(staleAfterMs) - ContinuousClock.now
             upstream.schedule(after: max(.zero, remaining)) { flight.deadlinePassed() }
         }
     }
@@ -219,8 +227,10 @@ public final class QueryResolver: Sendable {
         case .done(.lastKnownGood(let answer)):
             return (staleReply(answer), .lastKnownGood, nil)
         case .done(.failed), .done(.allDown), .allDown, .timedOut:
-            if case .stale(let hit, _, _) = cache.peek(key, now: clock.nowMillis()) {
-                return (staleReply(hit.answer), .stale, nil)
+            var stale: StoredAnswer?
+            if case .stale(let hit, _, _) = cache.peek(key, now: clock.nowMillis()) { stale = hit.answer }
+            if StaleDecision.afterFailure(hasStale: stale != nil) == .answerStale, let stale {
+                return (staleReply(stale), .stale, nil)
             }
             return (.message(Self.serverFailure(to: query)), .error, nil)
         }

@@ -1,13 +1,11 @@
 import DNSWire
 
-/// The resolver's own settings: serve-stale, last-known-good, local records, query log.
+/// The resolver's own settings: serve-stale answers, last-known-good, local records, the
+/// failure cache. (Whether stale data exists, and for how long, is the cache's setting; the
+/// query log is the daemon's.)
 public struct ResolverConfiguration: Sendable {
-    /// Serve-stale (RFC 8767).
-    public var staleEnabled: Bool
     /// TTL given to stale answers.
     public var staleAnswerTTLSeconds: UInt32
-    /// How long past expiry data may still be served.
-    public var staleMaxAgeSeconds: UInt32
     /// Upstream still silent after this long: answer stale and keep refreshing.
     public var clientTimeoutMs: Int
     /// Background refresh of popular entries near the end of their TTL.
@@ -16,27 +14,22 @@ public struct ResolverConfiguration: Sendable {
     public var lastKnownGood: LastKnownGoodPatterns
     /// Operator records answered locally.
     public var localZone: LocalZone
-    /// One log line per query at info level.
-    public var logQueries: Bool
     /// Failure cache (RFC 9520): how long a question whose every attempt failed is not sent
     /// upstream again; 0 turns it off. Doubles per further failure up to `failureMaxTTLSeconds`.
     public var failureTTLSeconds: Int
     public var failureMaxTTLSeconds: Int
 
     public init(
-        staleEnabled: Bool = true, staleAnswerTTLSeconds: UInt32 = 30, staleMaxAgeSeconds: UInt32 = 86_400,
+        staleAnswerTTLSeconds: UInt32 = 30,
         clientTimeoutMs: Int = 1800, prefetch: Bool = true, lastKnownGood: LastKnownGoodPatterns = LastKnownGoodPatterns([]),
-        localZone: LocalZone = LocalZone(records: []), logQueries: Bool = false,
+        localZone: LocalZone = LocalZone(records: []),
         failureTTLSeconds: Int = 5, failureMaxTTLSeconds: Int = 60
     ) {
-        self.staleEnabled = staleEnabled
         self.staleAnswerTTLSeconds = staleAnswerTTLSeconds
-        self.staleMaxAgeSeconds = staleMaxAgeSeconds
         self.clientTimeoutMs = clientTimeoutMs
         self.prefetch = prefetch
         self.lastKnownGood = lastKnownGood
         self.localZone = localZone
-        self.logQueries = logQueries
         self.failureTTLSeconds = failureTTLSeconds
         self.failureMaxTTLSeconds = failureMaxTTLSeconds
     }

@@ -108,7 +108,7 @@ struct Harness {
             staleEnabled: staleEnabled, staleMaxAgeSeconds: 86_400))
         resolver = QueryResolver(
             configuration: ResolverConfiguration(
-                staleEnabled: staleEnabled, staleAnswerTTLSeconds: 30, staleMaxAgeSeconds: 86_400, clientTimeoutMs: clientTimeoutMs,
+                staleAnswerTTLSeconds: 30, clientTimeoutMs: clientTimeoutMs,
                 prefetch: true, lastKnownGood: LastKnownGoodPatterns(lastKnownGood), localZone: LocalZone(records: local),
                 failureTTLSeconds: failureTTLSeconds, failureMaxTTLSeconds: failureMaxTTLSeconds),
             cache: cache, upstream: upstream, clock: clock, observer: observer, logger: Logger(label: "test"))
