@@ -114,3 +114,46 @@ import Testing
         #expect(harness.upstream.asked == 3)
     }
 }
+
+/// Graceful shutdown waits on the fetches themselves.
+@Suite struct DrainTests {
+    @Test("drain returns when the last fetch completes, after its clients were answered")
+    func drainWaitsForTheFetch() async throws {
+        let harness = Harness()
+        harness.upstream.script(.hang)
+        let answered = AsyncStream<DNSRCode>.makeStream()
+        let bytes = DNSMessage.makeQuery(id: 9, question: DNSQuestion(name: try DNSName("slow.test"), type: .a))
+        guard case .resolve(let query) = bytes.withUnsafeBytes({ harness.resolver.handle($0, transport: .udp, client: ClientEndpoint()) }) else {
+            Issue.record("expected a miss")
+            return
+        }
+        harness.resolver.resolve(query) { reply in
+            answered.continuation.yield((try? DNSMessage(parsing: reply.bytes(for: query)))?.rcode ?? .formatError)
+        }
+        #expect(harness.resolver.inFlightCount == 1)
+        let started = ContinuousClock.now
+        async let drained: Void = harness.resolver.drain(timeout: .seconds(30))
+        while harness.upstream.asked == 0 { await Task.yield() }
+        harness.upstream.releaseHangs()  // the fetch ends (a timeout: SERVFAIL for the client)
+        await drained
+        #expect(ContinuousClock.now - started < .seconds(10), "returned on the fetch's end, not the time bound")
+        var iterator = answered.stream.makeAsyncIterator()
+        #expect(await iterator.next() == .serverFailure)
+        #expect(harness.resolver.inFlightCount == 0)
+    }
+
+    @Test("drain gives up after its time bound when a fetch never ends")
+    func drainIsBounded() async throws {
+        let harness = Harness()
+        harness.upstream.script(.hang)
+        let bytes = DNSMessage.makeQuery(id: 9, question: DNSQuestion(name: try DNSName("stuck.test"), type: .a))
+        guard case .resolve(let query) = bytes.withUnsafeBytes({ harness.resolver.handle($0, transport: .udp, client: ClientEndpoint()) }) else {
+            Issue.record("expected a miss")
+            return
+        }
+        harness.resolver.resolve(query) { _ in }
+        await harness.resolver.drain(timeout: .milliseconds(200))
+        #expect(harness.resolver.inFlightCount == 1)
+        harness.upstream.releaseHangs()
+    }
+}
