@@ -4,7 +4,11 @@ public struct DNSMessageWriter {
     public private(set) var bytes: [UInt8]
     /// Offsets of the 4-byte TTL field of every record written (OPT excluded).
     public private(set) var ttlOffsets: [Int] = []
-    private var compression: [DNSName: Int] = [:]
+    /// Name suffixes already written in full, and where: what a later name may point at. A
+    /// short list searched linearly (slices of the names' own bytes, compared case-insensitively
+    /// after a length check): messages hold a handful of names, and this is far cheaper than
+    /// allocating and hashing every suffix.
+    private var compression: [(suffix: ArraySlice<UInt8>, offset: Int)] = []
 
     public init(capacity: Int = 512) {
         bytes = []
@@ -40,12 +44,12 @@ public struct DNSMessageWriter {
         var index = 0
         while index < wire.count, wire[index] != 0 {
             if compress {
-                let suffix = DNSName(trustedWireBytes: Array(wire[index...]))
-                if let target = compression[suffix] {
-                    writeUInt16(0xC000 | UInt16(target))
+                let suffix = wire[index...]
+                if let target = compression.first(where: { equalIgnoringCase($0.suffix, suffix) }) {
+                    writeUInt16(0xC000 | UInt16(target.offset))
                     return
                 }
-                if bytes.count < 0x3FFF { compression[suffix] = bytes.count }
+                if bytes.count < 0x3FFF { compression.append((suffix, bytes.count)) }
             }
             let length = Int(wire[index])
             bytes.append(contentsOf: wire[index...(index + length)])

@@ -146,22 +146,25 @@ enum ReplyVerdict: Equatable {
 
 extension Attempt {
     /// Checks ID, QR, the question (name, type, class; exact case under 0x20) and the rcode.
+    /// Reads only the header, the question and the OPT (the resolver decodes the records once,
+    /// when it stores the answer).
     func verdict(for reply: [UInt8]) -> ReplyVerdict {
-        guard let message = try? DNSMessage(parsing: reply) else { return .failure(.malformedReply) }
-        guard message.header.id == queryID, message.header.isResponse, message.questions.count == 1 else {
+        guard let message = try? ParsedQuery(bytes: reply) else { return .failure(.malformedReply) }
+        guard message.header.id == queryID, message.header.isResponse, message.questionCount == 1,
+              let echoed = message.question else {
             return .failure(.mismatchedReply)
         }
-        let echoed = message.questions[0]
         guard echoed.name == sentQuestion.name, echoed.type == sentQuestion.type,
               echoed.qclass == sentQuestion.qclass else {
             return .failure(.mismatchedReply)
         }
         if usedCaseRandomization && !echoed.name.hasIdenticalCase(to: sentQuestion.name) { return .caseMismatch }
-        switch message.rcode {
+        let rcode = DNSRCode(UInt16(message.edns?.extendedRCode ?? 0) << 4 | UInt16(message.header.rcodeLow))
+        switch rcode {
         case .noError, .nxDomain: return .answer
         case .serverFailure: return .failure(.serverFailure)
         case .refused: return .failure(.refused)
-        default: return .failure(.unexpectedRCode(message.rcode))
+        default: return .failure(.unexpectedRCode(rcode))
         }
     }
 }

@@ -26,7 +26,8 @@ final class ScriptedUpstream: UpstreamResolving {
     }
 
     private let state = Mutex<(behaviour: Behaviour, asked: Int, knownDown: Bool)>((.fail, 0, false))
-    private let hangs = Mutex<[CheckedContinuation<Void, Never>]>([])
+    /// Hanging questions, and whether `releaseHangs` was called (later hangs then end at once).
+    private let hangs = Mutex<(waiting: [CheckedContinuation<Void, Never>], released: Bool)>(([], false))
 
     func script(_ behaviour: Behaviour, knownDown: Bool = false) {
         state.withLock {
@@ -38,9 +39,10 @@ final class ScriptedUpstream: UpstreamResolving {
     var asked: Int { state.withLock { $0.asked } }
 
     func releaseHangs() {
-        let waiting = hangs.withLock { list -> [CheckedContinuation<Void, Never>] in
-            defer { list.removeAll() }
-            return list
+        let waiting = hangs.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.released = true
+            defer { state.waiting.removeAll() }
+            return state.waiting
         }
         for continuation in waiting { continuation.resume() }
     }
@@ -76,7 +78,13 @@ final class ScriptedUpstream: UpstreamResolving {
             try? await Task.sleep(for: .milliseconds(milliseconds))
             return .answer(reply: Self.reply(question, rcode: .noError, records: records, soa: nil), provider: "scripted", server: "127.0.0.1:53")
         case .hang:
-            await withCheckedContinuation { continuation in hangs.withLock { $0.append(continuation) } }
+            await withCheckedContinuation { continuation in
+                let released = hangs.withLock { state -> Bool in
+                    if !state.released { state.waiting.append(continuation) }
+                    return state.released
+                }
+                if released { continuation.resume() }
+            }
             return .failed(.timeout)
         }
     }
