@@ -10,7 +10,7 @@ extension ConfigDecoder {
         }
         try reader.rejectUnknownKeys(allowed: [
             "policy", "timeout_ms", "hedge_after_ms", "failure_threshold", "probe_interval_s",
-            "randomize_case", "rotate_after_queries", "provider",
+            "randomize_case", "rotate_after_queries", "retry_budget_percent", "provider",
         ])
         var section = defaults
         if let policy = try reader.string("policy") {
@@ -29,6 +29,8 @@ extension ConfigDecoder {
         section.randomizeCase = try reader.bool("randomize_case", default: defaults.randomizeCase)
         section.rotateAfterQueries = try reader.int(
             "rotate_after_queries", default: defaults.rotateAfterQueries, in: 0...2_147_483_647)
+        section.retryBudgetPercent = try reader.int(
+            "retry_budget_percent", default: defaults.retryBudgetPercent, in: 0...1_000)
         section.providers = try decodeProviders(try reader.tables("provider"), parent: reader)
         return section
     }

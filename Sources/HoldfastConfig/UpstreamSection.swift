@@ -41,6 +41,9 @@ public struct UpstreamSection: Sendable, Equatable {
     /// `rotate_after_queries`: replace a server's c-ares channel after this many queries so
     /// source ports change; 0 disables.
     public var rotateAfterQueries: Int
+    /// `retry_budget_percent`: attempts beyond a question's first (hedges, retries, resends)
+    /// are limited to this share of the last 10 s of questions, but at least 10 per second.
+    public var retryBudgetPercent: Int
     /// `[[upstream.provider]]`, in the order written. Never empty after parsing.
     public var providers: [ProviderSection]
 
@@ -52,6 +55,7 @@ public struct UpstreamSection: Sendable, Equatable {
         probeIntervalS: Int = 5,
         randomizeCase: Bool = true,
         rotateAfterQueries: Int = 500,
+        retryBudgetPercent: Int = 20,
         providers: [ProviderSection] = []
     ) {
         self.policy = policy
@@ -61,6 +65,7 @@ public struct UpstreamSection: Sendable, Equatable {
         self.probeIntervalS = probeIntervalS
         self.randomizeCase = randomizeCase
         self.rotateAfterQueries = rotateAfterQueries
+        self.retryBudgetPercent = retryBudgetPercent
         self.providers = providers
     }
 }

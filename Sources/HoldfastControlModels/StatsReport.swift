@@ -54,6 +54,8 @@ public struct StatsReport: Codable, Sendable, Equatable {
     /// Queries answered from the failure cache (RFC 9520: stale data or SERVFAIL at once,
     /// nothing sent upstream).
     public var failureCacheHits: UInt64
+    /// Extra upstream attempts (hedges, retries, resends) the retry budget refused.
+    public var retryBudgetExhausted: UInt64
     /// Upstream counters.
     public var upstream: Upstream
     /// Queries per second over the recent past (the daemon chooses the window, about 10 s).
@@ -63,7 +65,7 @@ public struct StatsReport: Codable, Sendable, Equatable {
 
     public init(
         uptimeSeconds: Double, queries: [String: [String: UInt64]], totalQueries: UInt64, cache: Cache,
-        coalesced: UInt64, prefetches: UInt64, lastKnownGood: UInt64, failureCacheHits: UInt64 = 0, upstream: Upstream,
+        coalesced: UInt64, prefetches: UInt64, lastKnownGood: UInt64, failureCacheHits: UInt64 = 0, retryBudgetExhausted: UInt64 = 0, upstream: Upstream,
         queriesPerSecond: Double, cacheHitRatio: Double
     ) {
         self.uptimeSeconds = uptimeSeconds
@@ -74,6 +76,7 @@ public struct StatsReport: Codable, Sendable, Equatable {
         self.prefetches = prefetches
         self.lastKnownGood = lastKnownGood
         self.failureCacheHits = failureCacheHits
+        self.retryBudgetExhausted = retryBudgetExhausted
         self.upstream = upstream
         self.queriesPerSecond = queriesPerSecond
         self.cacheHitRatio = cacheHitRatio
@@ -85,6 +88,7 @@ public struct StatsReport: Codable, Sendable, Equatable {
         case totalQueries = "total_queries"
         case lastKnownGood = "last_known_good"
         case failureCacheHits = "failure_cache_hits"
+        case retryBudgetExhausted = "retry_budget_exhausted"
         case queriesPerSecond = "queries_per_second"
         case cacheHitRatio = "cache_hit_ratio"
     }

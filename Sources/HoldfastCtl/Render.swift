@@ -54,6 +54,7 @@ enum Render {
             ["prefetches", "\(stats.prefetches)"],
             ["last known good", "\(stats.lastKnownGood)"],
             ["failure cache hits", "\(stats.failureCacheHits)"],
+            ["retry budget exhausted", "\(stats.retryBudgetExhausted)"],
             ["upstream requests", "\(stats.upstream.requests)"],
             ["upstream failures", "\(stats.upstream.failures)"],
         ]

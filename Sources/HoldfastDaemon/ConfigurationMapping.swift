@@ -26,7 +26,8 @@ enum ConfigurationMapping {
             routes: config.routes.map { route in
                 UpstreamConfiguration.Route(domains: route.domains.compactMap { try? DNSName($0) }, providers: route.providers)
             },
-            randomizeCase: config.upstream.randomizeCase, rotateAfterQueries: config.upstream.rotateAfterQueries)
+            randomizeCase: config.upstream.randomizeCase, rotateAfterQueries: config.upstream.rotateAfterQueries,
+            retryBudgetPercent: config.upstream.retryBudgetPercent)
     }
 
     static func cache(_ config: HoldfastConfiguration) -> CacheConfiguration {

@@ -30,6 +30,7 @@ struct DaemonControlBackend: ControlBackend {
             cache: .init(hits: hits, misses: misses, stale: stale, evictions: daemon.cache.statistics.evictions, entries: UInt64(daemon.cache.count)),
             coalesced: load(events.coalesced), prefetches: load(events.prefetches), lastKnownGood: load(events.lastKnownGood),
             failureCacheHits: load(events.failureCacheHits),
+            retryBudgetExhausted: load(events.retryBudgetExhausted),
             upstream: .init(requests: load(events.upstreamRequests), failures: load(events.upstreamFailures)),
             queriesPerSecond: daemon.rate.queriesPerSecond(total: total),
             cacheHitRatio: answeredFromCacheOrUpstream == 0 ? 0 : Double(hits) / Double(answeredFromCacheOrUpstream))

@@ -30,6 +30,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     private let prefetchCounter: CoreMetrics.Counter
     private let lastKnownGoodCounter: CoreMetrics.Counter
     private let failureCacheHitCounter: CoreMetrics.Counter
+    private let retryBudgetCounter: CoreMetrics.Counter
     let cacheEntries: CoreMetrics.Gauge
     private let upstreamHandles = Mutex<[String: CoreMetrics.Counter]>([:])
     private let rttHandles = Mutex<[String: CoreMetrics.Timer]>([:])
@@ -60,6 +61,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
         prefetchCounter = Counter(label: "holdfast_prefetches_total", factory: factory)
         lastKnownGoodCounter = Counter(label: "holdfast_last_known_good_total", factory: factory)
         failureCacheHitCounter = Counter(label: "holdfast_failure_cache_hits_total", factory: factory)
+        retryBudgetCounter = Counter(label: "holdfast_retry_budget_exhausted_total", factory: factory)
         cacheEntries = CoreMetrics.Gauge(label: "holdfast_cache_entries", factory: factory)
     }
 
@@ -165,6 +167,11 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
 
     func serverStateChanged(provider: String, server: String, isUp: Bool) {
         upGauge(provider: provider, server: server).record(isUp ? 1 : 0)
+    }
+
+    func retryBudgetExhausted() {
+        events.retryBudgetExhausted.wrappingAdd(1, ordering: .relaxed)
+        retryBudgetCounter.increment()
     }
 
     /// Sets `holdfast_upstream_up` for a server (also called at start for every server).

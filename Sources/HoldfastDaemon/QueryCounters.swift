@@ -58,6 +58,8 @@ final class EventCounters: Sendable {
     let lastKnownGood = Atomic<Int>(0)
     /// Queries answered from the failure cache (RFC 9520), nothing sent upstream.
     let failureCacheHits = Atomic<Int>(0)
+    /// Extra upstream attempts the retry budget refused.
+    let retryBudgetExhausted = Atomic<Int>(0)
     let upstreamRequests = Atomic<Int>(0)
     let upstreamFailures = Atomic<Int>(0)
     let dropped = Atomic<Int>(0)

@@ -20,6 +20,9 @@ struct QuestionMachine {
         func isUsable(_ candidate: Int) -> Bool
         /// The candidate server's current retransmission timeout.
         func rto(_ candidate: Int) -> Duration
+        /// The retry budget: may the question send one attempt beyond its first? (Asked only
+        /// when there is a server to send it to; a yes is spent.)
+        func allowExtraAttempt() -> Bool
     }
 
     enum Action: Equatable {
@@ -73,6 +76,8 @@ struct QuestionMachine {
         case .race:
             var seen = Set<String>()
             for candidate in providers.indices where servers.isUsable(candidate) && !seen.contains(providers[candidate]) {
+                // Beyond the first, race's parallel attempts are extra attempts too.
+                if nextAttempt > 0 && !servers.allowExtraAttempt() { break }
                 seen.insert(providers[candidate])
                 send(candidate, rto: servers.rto(candidate), into: &actions)
             }
@@ -96,7 +101,7 @@ struct QuestionMachine {
         lastError = error
         var actions: [Action] = []
         if !failed.pastRTO { sendNext(servers, into: &actions) }
-        finishIfExhausted(into: &actions)
+        finishIfExhausted(into: &actions)  // also when the budget refused the retry
         return actions
     }
 
@@ -110,14 +115,16 @@ struct QuestionMachine {
         attempts[attempt] = silent
         guard now - started < settings.timeout else { return [] }
         var actions: [Action] = []
-        if sendNext(servers, into: &actions) { return actions }
-        if servers.isUsable(silent.candidate) {
+        if let next = nextUnsent(servers) {
+            if servers.allowExtraAttempt() { send(next, rto: servers.rto(next), into: &actions) }
+        } else if servers.isUsable(silent.candidate) {
+            guard servers.allowExtraAttempt() else { return [] }
             resends += 1
             send(silent.candidate, rto: max(servers.rto(silent.candidate), silent.rto * 2), into: &actions)
-        } else if let other = providers.indices.first(where: { servers.isUsable($0) }) {
+        } else if let other = providers.indices.first(where: { servers.isUsable($0) }), servers.allowExtraAttempt() {
             send(other, rto: servers.rto(other), into: &actions)
         }
-        return actions
+        return actions  // empty when the budget refused: the silent attempt is still waited for
     }
 
     /// Hedging: nothing answered by `hedge_after_ms`, so also ask the first usable server of a
@@ -127,7 +134,7 @@ struct QuestionMachine {
         let asked = Set(providers.indices.filter { sent[$0] }.map { providers[$0] })
         guard let candidate = providers.indices.first(where: {
             !sent[$0] && servers.isUsable($0) && !asked.contains(providers[$0])
-        }) else { return [] }
+        }), servers.allowExtraAttempt() else { return [] }
         var actions: [Action] = []
         send(candidate, rto: servers.rto(candidate), into: &actions)
         return actions
@@ -143,12 +150,18 @@ struct QuestionMachine {
 
     // MARK: Helpers
 
-    /// The next usable candidate not yet asked; false when there is none.
+    /// Sends to the next usable candidate not yet asked — the question's first attempt, or an
+    /// extra one if the retry budget allows it. False when nothing was sent.
     @discardableResult
     private mutating func sendNext(_ servers: some Servers, into actions: inout [Action]) -> Bool {
-        guard let candidate = providers.indices.first(where: { !sent[$0] && servers.isUsable($0) }) else { return false }
+        guard let candidate = nextUnsent(servers) else { return false }
+        if nextAttempt > 0 && !servers.allowExtraAttempt() { return false }
         send(candidate, rto: servers.rto(candidate), into: &actions)
         return true
+    }
+
+    private func nextUnsent(_ servers: some Servers) -> Int? {
+        providers.indices.first(where: { !sent[$0] && servers.isUsable($0) })
     }
 
     private mutating func send(_ candidate: Int, rto: Duration, into actions: inout [Action]) {

@@ -84,11 +84,14 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     public var randomizeCase: Bool
     /// Replace a server's c-ares channel (and so its source port) after this many queries.
     public var rotateAfterQueries: Int
+    /// Attempts beyond a question's first: at most this share (percent) of the last 10 s of
+    /// questions, but at least 10 per second.
+    public var retryBudgetPercent: Int
 
     public init(
         policy: Policy = .failover, timeoutMs: Int = 1000, hedgeAfterMs: Int = 250, failureThreshold: Int = 3,
         probeIntervalSeconds: Int = 5, providers: [Provider], routes: [Route] = [],
-        randomizeCase: Bool = true, rotateAfterQueries: Int = 100
+        randomizeCase: Bool = true, rotateAfterQueries: Int = 100, retryBudgetPercent: Int = 20
     ) {
         self.policy = policy
         self.timeoutMs = timeoutMs
@@ -99,5 +102,6 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         self.routes = routes
         self.randomizeCase = randomizeCase
         self.rotateAfterQueries = rotateAfterQueries
+        self.retryBudgetPercent = retryBudgetPercent
     }
 }

@@ -136,6 +136,9 @@ extension UpstreamEngine {
             providers.flatMap { provider in provider.servers.map { ("\(provider.name) \($0.label)", $0) } },
             uniquingKeysWith: { first, _ in first })
         let transportChanged = new.timeoutMs != configuration.timeoutMs || new.rotateAfterQueries != configuration.rotateAfterQueries
+        if new.retryBudgetPercent != configuration.retryBudgetPercent {
+            budget = RetryBudgetBox(RetryBudget(percent: new.retryBudgetPercent)) { [observer] in observer?.retryBudgetExhausted() }
+        }
         configuration = new
         routes = RouteTable(new)
         var kept = Set<ObjectIdentifier>()

@@ -17,6 +17,8 @@ final class UpstreamEngine: @unchecked Sendable {
     var questions: [ObjectIdentifier: QuestionState] = [:]
     var random = SystemRandomNumberGenerator()
     var fastestCounter = 0
+    /// Extra attempts (hedges, retries, resends) are limited to a share of recent questions.
+    var budget: RetryBudgetBox
     /// The last question any server answered well: a probe for a server that never answered
     /// anything asks it (a name known to resolve), not the last, possibly broken, name it saw.
     var lastAnsweredQuestion: (question: DNSQuestion, dnssecOK: Bool)?
@@ -36,6 +38,9 @@ final class UpstreamEngine: @unchecked Sendable {
         self.observer = observer
         self.board = board
         self.routes = RouteTable(configuration)
+        self.budget = RetryBudgetBox(RetryBudget(percent: configuration.retryBudgetPercent)) { [observer] in
+            observer?.retryBudgetExhausted()
+        }
         self.providers = configuration.providers.map { provider in
             (provider.name, provider.servers.map { makeServer(provider: provider.name, address: $0, configuration: configuration) })
         }
@@ -67,7 +72,9 @@ final class UpstreamEngine: @unchecked Sendable {
         let state = QuestionState(
             question: question, dnssecOK: dnssecOK, completion: completion, candidates: candidates, eligible: eligible,
             onAllDown: onAllDown,
-            machine: QuestionMachine(settings: settings, providers: candidates.map(\.provider), started: .now))
+            machine: QuestionMachine(settings: settings, providers: candidates.map(\.provider), started: .now),
+            budget: budget)
+        budget.value.questionStarted(now: .now)
         questions[ObjectIdentifier(state)] = state
         perform(state.machine.start(now: .now, servers: state.view), for: state)
     }

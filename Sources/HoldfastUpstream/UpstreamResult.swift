@@ -76,6 +76,12 @@ public enum UpstreamResult: Sendable {
 public protocol UpstreamObserver: Sendable {
     func attemptFinished(provider: String, server: String, outcome: AttemptOutcome, rtt: Duration?)
     func serverStateChanged(provider: String, server: String, isUp: Bool)
+    /// The retry budget refused an extra attempt (a hedge, retry or resend).
+    func retryBudgetExhausted()
+}
+
+extension UpstreamObserver {
+    public func retryBudgetExhausted() {}
 }
 
 /// A snapshot of one server for `/upstreams` and `holdfastctl upstreams`.

@@ -80,7 +80,9 @@ final class QuestionState {
     var onAllDown: (@Sendable () -> Void)?
 
     init(question: DNSQuestion, dnssecOK: Bool, completion: @escaping @Sendable (UpstreamResult) -> Void,
-         candidates: [ServerState], eligible: [ServerState], onAllDown: (@Sendable () -> Void)?, machine: QuestionMachine) {
+         candidates: [ServerState], eligible: [ServerState], onAllDown: (@Sendable () -> Void)?, machine: QuestionMachine,
+         budget: RetryBudgetBox) {
+        self.budget = budget
         self.question = question
         self.dnssecOK = dnssecOK
         self.completion = completion
@@ -92,15 +94,35 @@ final class QuestionState {
 
     var isFinished: Bool { completion == nil }
 
-    /// The candidates as the machine sees them: usable now, and their RTOs.
-    var view: CandidateView { CandidateView(candidates: candidates) }
+    /// The pool's retry budget, shared by every question.
+    let budget: RetryBudgetBox
+
+    /// The candidates as the machine sees them: usable now, their RTOs, the retry budget.
+    var view: CandidateView { CandidateView(candidates: candidates, budget: budget) }
 }
 
-/// `QuestionMachine.Servers` over the engine's server states.
+/// `QuestionMachine.Servers` over the engine's server states and retry budget.
 struct CandidateView: QuestionMachine.Servers {
     let candidates: [ServerState]
+    let budget: RetryBudgetBox
     func isUsable(_ candidate: Int) -> Bool { candidates[candidate].isUsable }
     func rto(_ candidate: Int) -> Duration { candidates[candidate].rtt.rto }
+    func allowExtraAttempt() -> Bool {
+        let allowed = budget.value.spendExtra(now: .now)
+        if !allowed { budget.onExhausted?() }
+        return allowed
+    }
+}
+
+/// The engine's one retry budget, referenced by every question's view. Loop-thread only.
+final class RetryBudgetBox {
+    var value: RetryBudget
+    /// Told each time an extra attempt is refused (metrics).
+    let onExhausted: (() -> Void)?
+    init(_ value: RetryBudget, onExhausted: (() -> Void)?) {
+        self.value = value
+        self.onExhausted = onExhausted
+    }
 }
 
 /// One `ares_send` to one server, for a client question or a probe.

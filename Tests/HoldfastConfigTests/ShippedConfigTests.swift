@@ -41,6 +41,7 @@ struct ShippedConfigTests {
         #expect(config.upstream.timeoutMs == 1000)
         #expect(config.upstream.hedgeAfterMs == 250)
         #expect(config.upstream.failureThreshold == 3)
+        #expect(config.upstream.retryBudgetPercent == 20)
         #expect(config.upstream.probeIntervalS == 5)
         #expect(config.cache.maxEntries == 200_000)
         #expect(config.cache.maxTTLSeconds == 86_400)

@@ -37,7 +37,7 @@ struct ObservabilityEndpointTests {
         let stack = try await ObservedStack.start()
         let before = try await stack.json("/stats")
         #expect(before.keys == [
-            "uptime_s", "queries", "total_queries", "cache", "coalesced", "prefetches", "last_known_good", "failure_cache_hits",
+            "uptime_s", "queries", "total_queries", "cache", "coalesced", "prefetches", "last_known_good", "failure_cache_hits", "retry_budget_exhausted",
             "upstream", "queries_per_second", "cache_hit_ratio",
         ])
         #expect(before["cache"].keys == ["hits", "misses", "stale", "evictions", "entries"])

@@ -19,7 +19,7 @@ struct ObservabilityShapeTests {
 
         let stats = try await stack.json("/stats")
         #expect(stats.keys == [
-            "uptime_s", "queries", "total_queries", "cache", "coalesced", "prefetches", "last_known_good", "failure_cache_hits",
+            "uptime_s", "queries", "total_queries", "cache", "coalesced", "prefetches", "last_known_good", "failure_cache_hits", "retry_budget_exhausted",
             "upstream", "queries_per_second", "cache_hit_ratio",
         ])
         #expect(stats["queries"].keys == ["udp", "tcp"])

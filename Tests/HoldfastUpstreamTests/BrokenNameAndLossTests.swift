@@ -109,7 +109,11 @@ import Testing
     func firstPacketLostForEveryName() async throws {
         let fakes = try await startFakes([.normal])
         let observer = RecordingObserver()
-        let pool = try makePool(makeConfiguration(fakes, timeoutMs: 1000, hedgeAfterMs: 250, failureThreshold: 3), observer: observer)
+        // Every name needs a resend, more than the default retry budget's 20 % (and 10/s floor)
+        // allows at this pace: a budget of 100 % lets each question have its one extra attempt.
+        let pool = try makePool(
+            makeConfiguration(fakes, timeoutMs: 1000, hedgeAfterMs: 250, failureThreshold: 3, retryBudgetPercent: 100),
+            observer: observer)
         fakes[0].setDropFirstQueryPerName(true)
         for index in 0..<20 {
             let (result, elapsed) = await timed { await pool.resolve(try! aQuestion("lost\(index).example"), dnssecOK: false) }
@@ -188,6 +192,31 @@ import Testing
             let result = await pool.resolve(try aQuestion("slow\(index).example"), dnssecOK: false)
             #expect(result.provider == "p0", "\(result)")
         }
+        pool.shutdown()
+        await stopFakes(fakes)
+    }
+
+    @Test("Under total silence the retry budget caps extra attempts: one question's worth, not a storm")
+    func budgetCapsResendsWhenEverythingIsSilent() async throws {
+        let fakes = try await startFakes([.blackhole, .blackhole])
+        let observer = RecordingObserver()
+        // Threshold high so the servers stay up and every question keeps trying them.
+        let pool = try makePool(makeConfiguration(fakes, timeoutMs: 400, hedgeAfterMs: 50, failureThreshold: 1000), observer: observer)
+        let questions = 100
+        let started = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<questions {
+                group.addTask { _ = await pool.resolve(try! aQuestion("s\(index).silent.example"), dnssecOK: false) }
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let sent = fakes.map(\.queryCount).reduce(0, +)
+        let probes = 2  // at most one per server in flight; a few over the run
+        print("FIGURES total silence: \(questions) questions sent \(sent) upstream queries in \(elapsed.ms) ms, budget refused \(observer.budgetRefusals)")
+        // Without the budget every question would hedge and resend 3-4 times (>= 400 queries).
+        // With it: the first attempts, plus at most max(20 %, 10 per second) extras.
+        #expect(sent <= questions + 10 * (Int(elapsed.ms / 1000) + 1) + questions / 5 + probes * 10)
+        #expect(observer.budgetRefusals > 0)
         pool.shutdown()
         await stopFakes(fakes)
     }

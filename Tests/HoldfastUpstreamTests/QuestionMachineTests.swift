@@ -8,12 +8,20 @@ import Testing
     struct Servers: QuestionMachine.Servers {
         var usable: [Bool]
         var rtos: [Duration]
+        /// Extra attempts the retry budget still allows (a class, so spending is seen by the test).
+        final class Budget { var left = Int.max; var refused = 0 }
+        var budget = Budget()
         init(_ count: Int, rto: Duration = .milliseconds(50)) {
             usable = Array(repeating: true, count: count)
             rtos = Array(repeating: rto, count: count)
         }
         func isUsable(_ candidate: Int) -> Bool { usable[candidate] }
         func rto(_ candidate: Int) -> Duration { rtos[candidate] }
+        func allowExtraAttempt() -> Bool {
+            guard budget.left > 0 else { budget.refused += 1; return false }
+            budget.left -= 1
+            return true
+        }
     }
 
     let t0 = ContinuousClock.now
@@ -151,5 +159,88 @@ import Testing
         _ = question.start(now: t0, servers: Servers(1))
         #expect(question.cancel() == [.failed(.cancelled)])
         #expect(question.answered(attempt: 0) == [])
+    }
+
+    // MARK: The retry budget
+
+    @Test func anExhaustedBudgetStopsRetriesAndTheQuestionEndsWithItsError() {
+        var question = machine(providers: ["a", "b", "c"])
+        let servers = Servers(3)
+        servers.budget.left = 0
+        _ = question.start(now: t0, servers: servers)  // the first attempt is never limited
+        #expect(question.failed(attempt: 0, error: .serverFailure, servers: servers) == [.failed(.serverFailure)])
+        #expect(servers.budget.refused == 1)
+    }
+
+    @Test func anExhaustedBudgetStopsHedgesAndResendsButTheQuestionWaitsForItsAttempt() {
+        var question = machine(providers: ["a", "b"])
+        let servers = Servers(2)
+        servers.budget.left = 0
+        _ = question.start(now: t0, servers: servers)
+        #expect(question.hedgeTimerFired(servers: servers) == [])
+        #expect(question.silent(attempt: 0, now: t0 + .milliseconds(50), servers: servers) == [])
+        #expect(!question.isFinished)
+        #expect(question.answered(attempt: 0) == [.answered(attempt: 0)])  // the late answer still counts
+        #expect(servers.budget.refused == 2)
+    }
+
+    @Test func raceSendsOnlyWhatTheBudgetAllows() {
+        var question = machine(.race, providers: ["a", "b", "c"])
+        let servers = Servers(3)
+        servers.budget.left = 1
+        #expect(question.start(now: t0, servers: servers) == [
+            .send(attempt: 0, candidate: 0, rto: .milliseconds(50)),
+            .send(attempt: 1, candidate: 1, rto: .milliseconds(50)),
+        ])
+    }
+
+    @Test func theBudgetIsAskedOnlyWhenThereIsSomewhereToSend() {
+        var question = machine(providers: ["a"])
+        var servers = Servers(1)
+        _ = question.start(now: t0, servers: servers)
+        servers.usable[0] = false
+        #expect(question.failed(attempt: 0, error: .refused, servers: servers) == [.failed(.refused)])
+        #expect(servers.budget.left == Int.max)
+    }
+}
+
+/// The budget's arithmetic on hand-moved instants.
+@Suite struct RetryBudgetTests {
+    let t0 = ContinuousClock.now
+
+    @Test("20 % of the last 10 s of questions, and at least 10 per second")
+    func shareAndFloor() {
+        var budget = RetryBudget(percent: 20, floorPerSecond: 10)
+        // 1,000 questions in one second: 200 extras allowed (the floor is within them).
+        for _ in 0..<1000 { budget.questionStarted(now: t0) }
+        var allowed = 0
+        for _ in 0..<500 { if budget.spendExtra(now: t0) { allowed += 1 } }
+        #expect(allowed == 200)
+        #expect(budget.exhausted == 300)
+        // Nine seconds later the window still holds them: only the floor (10 in that second).
+        allowed = 0
+        for _ in 0..<50 { if budget.spendExtra(now: t0 + .seconds(9)) { allowed += 1 } }
+        #expect(allowed == 10)
+    }
+
+    @Test func theWindowForgetsOldSeconds() {
+        var budget = RetryBudget(percent: 20, floorPerSecond: 0)
+        for _ in 0..<100 { budget.questionStarted(now: t0) }
+        var allowed = 0
+        for _ in 0..<100 { if budget.spendExtra(now: t0) { allowed += 1 } }
+        #expect(allowed == 20)
+        // 10 s on, the questions have left the window: nothing is allowed without new ones.
+        do { let allowed = budget.spendExtra(now: t0 + .seconds(10)); #expect(!allowed) }
+        for _ in 0..<10 { budget.questionStarted(now: t0 + .seconds(10)) }
+        do { let allowed = budget.spendExtra(now: t0 + .seconds(10)); #expect(allowed) }
+        do { let allowed = budget.spendExtra(now: t0 + .seconds(10)); #expect(allowed) }
+        do { let allowed = budget.spendExtra(now: t0 + .seconds(10)); #expect(!allowed) }
+    }
+
+    @Test func withNoQuestionsTheFloorStillAllowsTenPerSecond() {
+        var budget = RetryBudget(percent: 20)
+        var allowed = 0
+        for _ in 0..<30 { if budget.spendExtra(now: t0 + .seconds(3)) { allowed += 1 } }
+        #expect(allowed == 10)
     }
 }

@@ -17,6 +17,11 @@ final class RecordingObserver: UpstreamObserver {
 
     func attemptFinished(provider: String, server: String, outcome: AttemptOutcome, rtt: Duration?) {}
 
+    private let refusals = Mutex(0)
+    /// Extra attempts the retry budget refused.
+    var budgetRefusals: Int { refusals.withLock { $0 } }
+    func retryBudgetExhausted() { refusals.withLock { $0 += 1 } }
+
     func serverStateChanged(provider: String, server: String, isUp: Bool) {
         let ready = state.withLock { state in
             state.changes.append((server, isUp))
@@ -88,7 +93,7 @@ func stopFakes(_ fakes: [FakeUpstream]) async {
 func makeConfiguration(
     _ fakes: [FakeUpstream], policy: UpstreamConfiguration.Policy = .failover, timeoutMs: Int = 1000,
     hedgeAfterMs: Int = 0, failureThreshold: Int = 3, probeIntervalSeconds: Int = 1,
-    routes: [UpstreamConfiguration.Route] = [], rotateAfterQueries: Int = 100
+    routes: [UpstreamConfiguration.Route] = [], rotateAfterQueries: Int = 100, retryBudgetPercent: Int = 20
 ) -> UpstreamConfiguration {
     UpstreamConfiguration(
         policy: policy, timeoutMs: timeoutMs, hedgeAfterMs: hedgeAfterMs, failureThreshold: failureThreshold,
@@ -96,7 +101,7 @@ func makeConfiguration(
         providers: fakes.enumerated().map { index, fake in
             .init(name: "p\(index)", servers: [UpstreamServerAddress(host: "127.0.0.1", port: UInt16(fake.port))])
         },
-        routes: routes, randomizeCase: true, rotateAfterQueries: rotateAfterQueries)
+        routes: routes, randomizeCase: true, rotateAfterQueries: rotateAfterQueries, retryBudgetPercent: retryBudgetPercent)
 }
 
 func makePool(_ configuration: UpstreamConfiguration, observer: RecordingObserver? = nil) throws -> UpstreamPool {
