@@ -84,6 +84,6 @@ enum ConfigurationMapping {
     }
 
     static func acl(_ config: HoldfastConfiguration) -> ClientACL {
-        ClientACL(prefixes: config.server.allow.map { (address: $0.networkBytes, length: $0.length) })
+        ClientACL(config.server.allowList)
     }
 }
