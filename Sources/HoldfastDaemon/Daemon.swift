@@ -57,7 +57,7 @@ public final class Daemon: Sendable {
             configuration: ConfigurationMapping.resolver(configuration), cache: cache, upstream: upstream, clock: clock,
             observer: metrics, logger: logger)
         server = DNSServer(
-            configuration: try ConfigurationMapping.server(configuration), resolver: resolver, group: group, logger: logger)
+            configuration: ConfigurationMapping.server(configuration), resolver: resolver, group: group, logger: logger)
         notifier = SystemdNotifier.fromProcessEnvironment()
         watchdogInterval = SystemdNotifier.watchdogIntervalFromProcessEnvironment()
         rate = QueryRate(clock: clock)
@@ -261,7 +261,7 @@ public final class Daemon: Sendable {
         }
         if fresh.server.listen != old.server.listen {
             do {
-                try await server.rebind(to: try ConfigurationMapping.server(fresh).listen)
+                try await server.rebind(to: ConfigurationMapping.listen(fresh))
             } catch {
                 logger.error("config reload rejected: cannot bind new listen addresses", metadata: ["error": "\(error)"])
                 return .failure(ReloadFailure(message: "cannot bind new listen addresses: \(error)"))
