@@ -37,12 +37,12 @@ extension Daemon {
             return ExitStatus.runtimeFailure
         }
         if let failed = applyPrivilegeSettings(config) { await control.server.shutdown(); await server.close(); await shutdownResources(); return failed }
-        let addresses = server.boundAddresses.map { bound -> String in
-            let host = bound.address.ipAddress ?? "?"
-            return "\(bound.transport.rawValue) \(host.contains(":") ? "[\(host)]" : host):\(bound.address.port ?? 0)"
-        }
+        // The addresses as bound (a port 0 in the config resolved), so whoever started the
+        // daemon on port 0 (the integration tests) learns where it listens.
+        let addresses = server.boundAddresses.map { "\($0.transport.rawValue) \(Self.hostPort($0.address))" }
         logger.notice("holdfastd ready", metadata: [
-            "listen": "\(addresses)", "cache_entries": "\(cache.count)", "providers": "\(config.upstream.providers.map(\.name))",
+            "listen": "\(addresses)", "metrics_listen": "\(control.server.metricsLocalAddress.map(Self.hostPort) ?? "off")",
+            "cache_entries": "\(cache.count)", "providers": "\(config.upstream.providers.map(\.name))",
         ])
         notifier.ready(status: statusLine())
         lastHealth.withLock { $0 = healthReport().status.rawValue }
@@ -89,5 +89,11 @@ extension Daemon {
     func shutdownResources() async {
         upstream.shutdown()
         try? await group.shutdownGracefully()
+    }
+
+    /// `127.0.0.1:53` or `[::1]:53`.
+    static func hostPort(_ address: SocketAddress) -> String {
+        let host = address.ipAddress ?? "?"
+        return "\(host.contains(":") ? "[\(host)]" : host):\(address.port ?? 0)"
     }
 }
