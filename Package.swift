@@ -124,9 +124,11 @@ let package = Package(
         .testTarget(
             name: "HoldfastServerTests",
             dependencies: [
-                "HoldfastServer", "HoldfastResolver", "NetAddress", "DNSWire",
+                "HoldfastServer", "HoldfastResolver", "HoldfastCache", "HoldfastUpstream", "NetAddress", "DNSWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "HoldfastConfigTests", dependencies: ["HoldfastConfig", "DNSWire", "NetAddress"]),
