@@ -28,7 +28,7 @@ extension Daemon {
         }
         let control: ControlEndpoint
         do {
-            control = try await ControlEndpoint.start(daemon: self, socketPath: config.control.socket, metricsListen: config.control.metricsListen?.description)
+            control = try await ControlEndpoint.start(daemon: self, socketPath: config.control.socket, metricsListen: config.control.metricsListen)
         } catch {
             logger.critical("cannot start control socket", metadata: ["socket": "\(config.control.socket)", "error": "\(error)"])
             printError("holdfastd: control socket \(config.control.socket): \(error)")

@@ -4,6 +4,7 @@ import HoldfastControlModels
 import HoldfastControlServer
 import HoldfastResolver
 import Logging
+import NetAddress
 import NIOCore
 import ServiceLifecycle
 import Synchronization
@@ -101,11 +102,9 @@ struct DaemonControlBackend: ControlBackend {
 struct ControlEndpoint: Service {
     let server: ControlServer
 
-    static func start(daemon: Daemon, socketPath: String, metricsListen: String?) async throws -> ControlEndpoint {
+    static func start(daemon: Daemon, socketPath: String, metricsListen: HostPort?) async throws -> ControlEndpoint {
         var configuration = ControlServer.Configuration(socketPath: socketPath)
-        if let metricsListen, !metricsListen.isEmpty {
-            configuration.metricsListen = ControlServer.ListenAddress(parsing: metricsListen)
-        }
+        configuration.metricsListen = metricsListen.map { ControlServer.ListenAddress(host: $0.host, port: Int($0.port)) }
         let server = ControlServer(
             configuration: configuration, backend: DaemonControlBackend(daemon: daemon), eventLoopGroup: daemon.group,
             logger: daemon.logger)
