@@ -375,7 +375,15 @@ private final class FakeUpstreamUDPHandler: ChannelInboundHandler {
             return
         }
         let out = AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: context.channel.allocator.buffer(bytes: reply))
-        sendReply(out, on: context.channel, after: delay)
+        let channel = context.channel
+        if delay == .zero {
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        } else {
+            let (seconds, attoseconds) = delay.components
+            channel.eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
+                channel.writeAndFlush(out, promise: nil)
+            }
+        }
     }
 }
 
@@ -405,21 +413,17 @@ private final class FakeUpstreamTCPHandler: ChannelInboundHandler {
             var out = context.channel.allocator.buffer(capacity: reply.count + 2)
             out.writeInteger(UInt16(reply.count))
             out.writeBytes(reply)
-            sendReply(out, on: context.channel, after: delay)
+            let frame = out
+            let channel = context.channel
+            if delay == .zero {
+                context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            } else {
+                let (seconds, attoseconds) = delay.components
+                channel.eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
+                    channel.writeAndFlush(frame, promise: nil)
+                }
+            }
         }
-    }
-}
-
-/// Writes a fake's reply now, or after `delay` (a slow server). Both handlers are the last in
-/// their pipelines, so writing from the channel is writing from the handler.
-private func sendReply<Reply: Sendable>(_ reply: Reply, on channel: any Channel, after delay: Duration) {
-    guard delay != .zero else {
-        channel.writeAndFlush(reply, promise: nil)
-        return
-    }
-    let (seconds, attoseconds) = delay.components
-    channel.eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
-        channel.writeAndFlush(reply, promise: nil)
     }
 }
 
