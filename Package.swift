@@ -16,7 +16,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
-        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -46,7 +45,7 @@ let package = Package(
         .target(
             name: "HoldfastUpstream",
             dependencies: [
-                "CAres", "DNSWire", "NetAddress",
+                "CAres", "DNSWire",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -87,18 +86,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
         .executableTarget(
             name: "holdfastd",
             dependencies: [
-                "HoldfastDaemon",
+                "HoldfastConfig", "HoldfastDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -112,10 +111,9 @@ let package = Package(
         .target(
             name: "HoldfastTestSupport",
             dependencies: [
-                "DNSWire", "NetAddress",
+                "DNSWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -125,23 +123,38 @@ let package = Package(
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(
             name: "HoldfastServerTests",
-            dependencies: ["HoldfastServer", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "HoldfastServer", "HoldfastResolver", "HoldfastCache", "HoldfastUpstream", "NetAddress", "DNSWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
-        .testTarget(name: "HoldfastConfigTests", dependencies: ["HoldfastConfig"]),
-        .testTarget(name: "HoldfastCacheTests", dependencies: ["HoldfastCache", "DNSWire", "HoldfastTestSupport"]),
+        .testTarget(name: "HoldfastConfigTests", dependencies: ["HoldfastConfig", "DNSWire", "NetAddress"]),
+        .testTarget(name: "HoldfastCacheTests", dependencies: ["HoldfastCache", "DNSWire"]),
         .testTarget(
             name: "HoldfastUpstreamTests",
-            dependencies: ["HoldfastUpstream", "DNSWire", "HoldfastTestSupport"]
+            dependencies: ["HoldfastUpstream", "DNSWire", "HoldfastTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "HoldfastResolverTests",
-            dependencies: ["HoldfastResolver", "HoldfastCache", "HoldfastUpstream", "DNSWire", "HoldfastTestSupport"]
+            dependencies: [
+                "HoldfastResolver", "HoldfastCache", "HoldfastUpstream", "DNSWire",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "HoldfastControlTests",
-            dependencies: ["HoldfastControlModels", "HoldfastControlServer", "HoldfastCtl"]
+            dependencies: [
+                "HoldfastControlModels", "HoldfastControlServer", "HoldfastCtl",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
-        .testTarget(name: "HoldfastDaemonTests", dependencies: ["HoldfastDaemon", "HoldfastResolver", "DNSWire"]),
+        .testTarget(
+            name: "HoldfastDaemonTests",
+            dependencies: ["HoldfastDaemon", "HoldfastResolver", "DNSWire", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "HoldfastIntegrationTests",
             dependencies: ["DNSWire", "HoldfastTestSupport"]

@@ -1,3 +1,4 @@
+import DNSWire
 import NetAddress
 
 extension ConfigDecoder {
@@ -59,7 +60,7 @@ extension ConfigDecoder {
     func decodeResilience(_ reader: TableReader?) throws(ConfigError) -> ResilienceSection {
         guard let reader else { return ResilienceSection() }
         try reader.rejectUnknownKeys(allowed: ["last_known_good"])
-        var patterns: [String] = []
+        var patterns: [ResilienceSection.Pattern] = []
         for entry in try reader.strings("last_known_good") ?? [] {
             var text = Substring(entry.value)
             let wildcard = text.hasPrefix("*.")
@@ -68,9 +69,9 @@ extension ConfigDecoder {
                 throw context.error(
                     entry.keyPath, "\"\(entry.value)\": \"*\" is allowed only as a leading \"*.\"")
             }
-            switch DomainNames.normalize(String(text)) {
+            switch DomainNames.parse(String(text)) {
             case .success(let name):
-                let pattern = wildcard ? "*.\(name)" : name
+                let pattern = ResilienceSection.Pattern(name, coversSubdomains: wildcard)
                 if !patterns.contains(pattern) { patterns.append(pattern) }
             case .failure(let problem):
                 throw context.error(entry.keyPath, entry.value.isEmpty ? "must not be empty" : problem.message)
@@ -81,77 +82,77 @@ extension ConfigDecoder {
 
     // MARK: [[local]]
 
-    func decodeLocal(_ readers: [TableReader]) throws(ConfigError) -> [LocalRecordSection] {
-        var records: [LocalRecordSection] = []
-        var cnamePaths: [String: String] = [:]
-        var otherPaths: [String: String] = [:]
+    func decodeLocal(_ readers: [TableReader]) throws(ConfigError) -> [DNSRecord] {
+        var records: [DNSRecord] = []
+        var cnamePaths: [DNSName: String] = [:]
+        var otherPaths: [DNSName: String] = [:]
         for reader in readers {
             try reader.rejectUnknownKeys(allowed: ["name", "type", "data", "ttl_s"])
-            let name: String
-            switch DomainNames.normalize(try reader.requiredString("name")) {
-            case .success(let normalized): name = normalized
+            let name: DNSName
+            switch DomainNames.parse(try reader.requiredString("name")) {
+            case .success(let parsed): name = parsed
             case .failure(let problem): throw reader.error("name", problem.message)
             }
             let rawType = try reader.requiredString("type")
-            let type = rawType.uppercased()
-            guard LocalRecordSection.supportedTypes.contains(type) else {
-                throw reader.error(
-                    "type",
-                    "unknown record type \"\(rawType)\": expected one of \(LocalRecordSection.supportedTypes.joined(separator: ", "))")
+            guard let type = LocalRecords.supportedTypes.first(where: { $0.description == rawType.uppercased() }) else {
+                let choices = LocalRecords.supportedTypes.map(\.description).joined(separator: ", ")
+                throw reader.error("type", "unknown record type \"\(rawType)\": expected one of \(choices)")
             }
             let data = try localData(try reader.requiredString("data"), type: type, reader: reader)
             let ttl = try reader.int("ttl_s", default: 300, in: 0...Self.maxTTL)
             // RFC 1034 3.6.2: a name with a CNAME has no other data.
-            if type == "CNAME" {
+            let shown = DomainNames.text(name)
+            if type == .cname {
                 if let other = otherPaths[name] ?? cnamePaths[name] {
-                    throw reader.error("type", "\(name) already has a record at \(other); a CNAME must be its only record")
+                    throw reader.error("type", "\(shown) already has a record at \(other); a CNAME must be its only record")
                 }
                 cnamePaths[name] = reader.path
             } else {
                 if let cname = cnamePaths[name] {
-                    throw reader.error("type", "\(name) has a CNAME at \(cname), so it can have no other records")
+                    throw reader.error("type", "\(shown) has a CNAME at \(cname), so it can have no other records")
                 }
                 otherPaths[name] = otherPaths[name] ?? reader.path
             }
-            records.append(LocalRecordSection(name: name, type: type, data: data, ttlSeconds: ttl))
+            records.append(DNSRecord(name: name, type: type, ttl: UInt32(ttl), data: data))
         }
         return records
     }
 
-    /// Validates `data` for `type` and returns its normalised form.
-    private func localData(_ data: String, type: String, reader: TableReader) throws(ConfigError) -> String {
-        func name(_ text: String) throws(ConfigError) -> String {
-            switch DomainNames.normalize(text) {
-            case .success(let normalized): return normalized
+    /// Validates `data` for `type` and returns it as record data.
+    private func localData(_ data: String, type: DNSType, reader: TableReader) throws(ConfigError) -> DNSRData {
+        func name(_ text: String) throws(ConfigError) -> DNSName {
+            switch DomainNames.parse(text) {
+            case .success(let parsed): return parsed
             case .failure(let problem): throw reader.error("data", "expected a name for \(type): \(problem.message)")
             }
         }
         switch type {
-        case "A", "AAAA":
+        case .a, .aaaa:
             let address: IPAddress
             do {
                 address = try IPAddress(parsing: data)
             } catch {
-                throw reader.error("data", "expected an \(type == "A" ? "IPv4" : "IPv6") address: \(error.description)")
+                throw reader.error("data", "expected an \(type == .a ? "IPv4" : "IPv6") address: \(error.description)")
             }
-            let wanted: IPFamily = type == "A" ? .v4 : .v6
+            let wanted: IPFamily = type == .a ? .v4 : .v6
             guard address.family == wanted else {
                 throw reader.error("data", "\"\(data)\" is an \(address.family) address; a \(type) record needs \(wanted)")
             }
-            return address.description
-        case "CNAME", "PTR":
-            return try name(data)
-        case "MX":
+            return type == .a ? .a(address.bytes) : .aaaa(address.bytes)
+        case .cname, .ptr:
+            return .name(try name(data))
+        case .mx:
             let parts = data.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard parts.count == 2, let preference = Int(parts[0]), (0...65_535).contains(preference) else {
+            guard parts.count == 2, let preference = Int(parts[0]), let preference = UInt16(exactly: preference) else {
                 throw reader.error("data", "expected \"<preference 0-65535> <name>\" for MX, e.g. \"10 mail.lan\", found \"\(data)\"")
             }
-            return "\(preference) \(try name(String(parts[1])))"
-        default:  // TXT: any text; the resolver splits it into 255-byte character strings.
-            if data.utf8.count > 8_192 {
-                throw reader.error("data", "TXT data is longer than 8192 bytes")
+            return .mx(preference: preference, exchange: try name(String(parts[1])))
+        default:  // TXT: any text, split into character strings of at most 255 bytes.
+            let bytes = Array(data.utf8)
+            if bytes.count > LocalRecords.maxTXTBytes {
+                throw reader.error("data", "TXT data is longer than \(LocalRecords.maxTXTBytes) bytes")
             }
-            return data
+            return .txt(stride(from: 0, to: max(bytes.count, 1), by: 255).map { Array(bytes[$0..<min($0 + 255, bytes.count)]) })
         }
     }
 }

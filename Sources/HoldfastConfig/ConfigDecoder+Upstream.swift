@@ -1,3 +1,4 @@
+import DNSWire
 import NetAddress
 
 extension ConfigDecoder {
@@ -94,7 +95,7 @@ extension ConfigDecoder {
     ) throws(ConfigError) -> [RouteSection] {
         let known = providers.map(\.name)
         var routes: [RouteSection] = []
-        var domainPaths: [String: String] = [:]
+        var domainPaths: [DNSName: String] = [:]
         var routed: Set<String> = []
         for reader in readers {
             try reader.rejectUnknownKeys(allowed: ["domains", "providers"])
@@ -102,20 +103,20 @@ extension ConfigDecoder {
                 throw reader.error("domains", "is required")
             }
             if domainEntries.isEmpty { throw reader.error("domains", "at least one domain is required") }
-            var domains: [String] = []
+            var domains: [DNSName] = []
             for entry in domainEntries {
                 if entry.value.hasPrefix("*.") {
                     throw context.error(
                         entry.keyPath,
                         "\"\(entry.value)\": routes already cover names under a domain; write it without \"*.\"")
                 }
-                let domain: String
-                switch DomainNames.normalize(entry.value) {
+                let domain: DNSName
+                switch DomainNames.parse(entry.value) {
                 case .success(let name): domain = name
                 case .failure(let problem): throw context.error(entry.keyPath, problem.message)
                 }
                 if let first = domainPaths[domain] {
-                    throw context.error(entry.keyPath, "\"\(domain)\" is already routed at \(first)")
+                    throw context.error(entry.keyPath, "\"\(DomainNames.text(domain))\" is already routed at \(first)")
                 }
                 domainPaths[domain] = entry.keyPath
                 domains.append(domain)

@@ -1,5 +1,27 @@
+import DNSWire
+
 /// Validation and normalisation of domain names written in the config.
 enum DomainNames {
+    /// Checks the name as `normalize` does and returns it as a `DNSName` (lowercase): the one
+    /// place config text becomes a name, so nothing downstream parses it again.
+    static func parse(_ text: String) -> Result<DNSName, NameProblem> {
+        switch normalize(text) {
+        case .success(let normalized):
+            do {
+                return .success(try DNSName(normalized))
+            } catch {
+                return .failure(NameProblem("\"\(text)\" is not a valid name: \(error)"))
+            }
+        case .failure(let problem):
+            return .failure(problem)
+        }
+    }
+
+    /// How the config writes `name` in messages: lowercase, without the trailing dot.
+    static func text(_ name: DNSName) -> String {
+        String(name.description.dropLast())
+    }
+
     /// Lowercases, drops one trailing dot and checks the name is a plausible DNS name:
     /// ASCII letters, digits, `-` and `_`, labels of 1-63 bytes, at most 253 bytes.
     /// Returns the normalised name or a problem description. The root (`.` or "") is rejected.

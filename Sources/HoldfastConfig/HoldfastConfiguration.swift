@@ -1,3 +1,4 @@
+import DNSWire
 import TOMLKit
 
 /// The whole validated `holdfast.toml`: one value per section, every key resolved to its
@@ -14,8 +15,9 @@ public struct HoldfastConfiguration: Sendable, Equatable {
     public var cache: CacheSection
     /// `[resilience]`.
     public var resilience: ResilienceSection
-    /// `[[local]]` records, in the order written.
-    public var local: [LocalRecordSection]
+    /// `[[local]]` records, in the order written: names lowercase, TXT data split into
+    /// character strings of at most 255 bytes.
+    public var local: [DNSRecord]
     /// `[control]`.
     public var control: ControlSection
     /// `[log]`.
@@ -32,7 +34,7 @@ public struct HoldfastConfiguration: Sendable, Equatable {
         routes: [RouteSection] = [],
         cache: CacheSection = CacheSection(),
         resilience: ResilienceSection = ResilienceSection(),
-        local: [LocalRecordSection] = [],
+        local: [DNSRecord] = [],
         control: ControlSection = ControlSection(),
         log: LogSection = LogSection()
     ) {

@@ -1,37 +1,43 @@
+import DNSWire
 import NetAddress
 
 /// `[resilience]`: names that keep their last positive answer when upstreams turn it away.
 public struct ResilienceSection: Sendable, Equatable {
-    /// `last_known_good`: normalised patterns (lowercase, no trailing dot): `name` matches
-    /// itself, `*.suffix` matches names below suffix.
-    public var lastKnownGood: [String]
+    /// One `last_known_good` entry: `name` matches itself; `*.suffix` (`coversSubdomains`)
+    /// matches the names below suffix.
+    public struct Pattern: Sendable, Hashable, CustomStringConvertible {
+        /// The name or suffix (lowercase).
+        public var name: DNSName
+        /// Written as `*.suffix`.
+        public var coversSubdomains: Bool
 
-    public init(lastKnownGood: [String] = []) {
+        public init(_ name: DNSName, coversSubdomains: Bool = false) {
+            self.name = name
+            self.coversSubdomains = coversSubdomains
+        }
+
+        /// As written in the config, normalised: `api.example.com`, `*.internal.example.com`.
+        public var description: String {
+            (coversSubdomains ? "*." : "") + DomainNames.text(name)
+        }
+    }
+
+    /// `last_known_good`, without repeats, in the order written.
+    public var lastKnownGood: [Pattern]
+
+    public init(lastKnownGood: [Pattern] = []) {
         self.lastKnownGood = lastKnownGood
     }
 }
 
-/// One `[[local]]` record, answered locally and never forwarded.
-public struct LocalRecordSection: Sendable, Equatable {
+/// `[[local]]`: records answered locally and never forwarded. The section decodes to
+/// `DNSRecord`s (`HoldfastConfiguration.local`); this names what it accepts.
+public enum LocalRecords {
     /// The record types `[[local]]` accepts.
-    public static let supportedTypes = ["A", "AAAA", "CNAME", "TXT", "PTR", "MX"]
+    public static let supportedTypes: [DNSType] = [.a, .aaaa, .cname, .txt, .ptr, .mx]
 
-    /// `name`: normalised (lowercase, no trailing dot).
-    public var name: String
-    /// `type`: one of `supportedTypes`, uppercase.
-    public var type: String
-    /// `data`, validated for `type`: A/AAAA an address in canonical form; CNAME/PTR a name
-    /// (normalised); MX `"<preference> <name>"` (normalised to one space); TXT the text as written.
-    public var data: String
-    /// `ttl_s`.
-    public var ttlSeconds: Int
-
-    public init(name: String, type: String, data: String, ttlSeconds: Int = 300) {
-        self.name = name
-        self.type = type
-        self.data = data
-        self.ttlSeconds = ttlSeconds
-    }
+    /// TXT data longer than this is rejected.
+    public static let maxTXTBytes = 8_192
 }
 
 /// `[control]`: the control socket and the optional TCP metrics listener.

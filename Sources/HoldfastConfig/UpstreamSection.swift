@@ -1,3 +1,4 @@
+import DNSWire
 import NetAddress
 
 /// How a question is spread over the configured providers.
@@ -72,12 +73,12 @@ public struct UpstreamSection: Sendable, Equatable {
 
 /// One `[[route]]`: conditional forwarding of names at or under `domains` to `providers`.
 public struct RouteSection: Sendable, Equatable {
-    /// `domains`: normalised suffixes (lowercase, no trailing dot), e.g. `corp.example`.
-    public var domains: [String]
+    /// `domains`: the suffixes as names (lowercase), e.g. `corp.example.`.
+    public var domains: [DNSName]
     /// `providers`: names of `[[upstream.provider]]` entries, all of which exist.
     public var providers: [String]
 
-    public init(domains: [String], providers: [String]) {
+    public init(domains: [DNSName], providers: [String]) {
         self.domains = domains
         self.providers = providers
     }

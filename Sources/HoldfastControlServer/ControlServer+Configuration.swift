@@ -2,6 +2,7 @@ import NIOCore
 
 extension ControlServer {
     /// A TCP address for the optional `metrics_listen` listener (serves only /metrics and /health).
+    /// Parsed and validated by the config (`NetAddress.HostPort`); `host` is an IP literal.
     public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         public var host: String
         public var port: Int
@@ -9,24 +10,6 @@ extension ControlServer {
         public init(host: String, port: Int) {
             self.host = host
             self.port = port
-        }
-
-        /// Parses `host:port` or `[v6]:port`; nil if malformed.
-        public init?(parsing text: String) {
-            let host: Substring
-            let portText: Substring
-            if text.hasPrefix("[") {
-                guard let close = text.firstIndex(of: "]"),
-                      text[text.index(after: close)...].hasPrefix(":") else { return nil }
-                host = text[text.index(after: text.startIndex)..<close]
-                portText = text[text.index(close, offsetBy: 2)...]
-            } else {
-                guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
-                host = text[..<colon]
-                portText = text[text.index(after: colon)...]
-            }
-            guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
-            self.init(host: String(host), port: port)
         }
 
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

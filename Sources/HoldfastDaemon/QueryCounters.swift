@@ -25,14 +25,16 @@ enum CountedRCode {
     }
 }
 
+/// One relaxed atomic counter on the heap, so counters can be kept in an array (`Atomic` itself
+/// cannot be copied into one).
+final class AtomicCounterCell: Sendable {
+    let value = Atomic<Int>(0)
+}
+
 /// Readable counters for `/stats` (Prometheus counters cannot be read back).
 /// One instance per transport; one relaxed atomic per `CountedRCode` label, cheap on the hot path.
 final class RCodeCounters: Sendable {
-    private final class Cell: Sendable {
-        let value = Atomic<Int>(0)
-    }
-
-    private let cells: [Cell] = CountedRCode.labels.map { _ in Cell() }
+    private let cells: [AtomicCounterCell] = CountedRCode.labels.map { _ in AtomicCounterCell() }
 
     @inline(__always)
     func count(_ rcode: DNSRCode) {

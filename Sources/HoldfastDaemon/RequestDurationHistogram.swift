@@ -1,5 +1,5 @@
-import Atomics
 import HoldfastResolver
+import Synchronization
 
 /// `holdfast_request_duration_seconds{result}`: a lock-free histogram recorded on every
 /// answered query. swift-prometheus's histogram takes a lock per observation (about 140 ns
@@ -14,8 +14,8 @@ final class RequestDurationHistogram: Sendable {
 
     /// One series per answer source: per-bucket counts (the last is +Inf) and the sum.
     private final class Series: Sendable {
-        let buckets = (0...RequestDurationHistogram.boundsNanos.count).map { _ in ManagedAtomic<Int>(0) }
-        let sumNanos = ManagedAtomic<UInt64>(0)
+        let buckets = (0...RequestDurationHistogram.boundsNanos.count).map { _ in AtomicCounterCell() }
+        let sumNanos = Atomic<UInt64>(0)
     }
 
     private let series: [Series] = AnswerSource.allCases.map { _ in Series() }
@@ -26,8 +26,8 @@ final class RequestDurationHistogram: Sendable {
         let target = series[index]
         var bucket = 0
         while bucket < Self.boundsNanos.count && nanoseconds > Self.boundsNanos[bucket] { bucket += 1 }
-        target.buckets[bucket].wrappingIncrement(ordering: .relaxed)
-        target.sumNanos.wrappingIncrement(by: nanoseconds, ordering: .relaxed)
+        target.buckets[bucket].value.wrappingAdd(1, ordering: .relaxed)
+        target.sumNanos.wrappingAdd(nanoseconds, ordering: .relaxed)
     }
 
     /// The histogram in Prometheus text format 0.0.4 (cumulative buckets, +Inf equal to count).
@@ -37,10 +37,10 @@ final class RequestDurationHistogram: Sendable {
             let label = "result=\"\(source.rawValue)\""
             var cumulative = 0
             for (bucket, bound) in Self.boundsNanos.enumerated() {
-                cumulative += series[index].buckets[bucket].load(ordering: .relaxed)
+                cumulative += series[index].buckets[bucket].value.load(ordering: .relaxed)
                 text += "\(Self.name)_bucket{\(label),le=\"\(Double(bound) / 1e9)\"} \(cumulative)\n"
             }
-            cumulative += series[index].buckets[Self.boundsNanos.count].load(ordering: .relaxed)
+            cumulative += series[index].buckets[Self.boundsNanos.count].value.load(ordering: .relaxed)
             text += "\(Self.name)_bucket{\(label),le=\"+Inf\"} \(cumulative)\n"
             text += "\(Self.name)_sum{\(label)} \(Double(series[index].sumNanos.load(ordering: .relaxed)) / 1e9)\n"
             text += "\(Self.name)_count{\(label)} \(cumulative)\n"

@@ -51,6 +51,12 @@ public struct LastKnownGoodPatterns: Sendable {
         }
     }
 
+    /// Typed patterns: `exact` names match themselves, `below` suffixes every name under them.
+    public init(exact: [DNSName], below: [DNSName]) {
+        self.exact = Set(exact)
+        self.below = below
+    }
+
     public var isEmpty: Bool { exact.isEmpty && below.isEmpty }
 
     public func matches(_ name: DNSName) -> Bool {

@@ -68,7 +68,8 @@ public struct DaemonConfig: Sendable {
     public var staleMaxAgeS: Int?
     public var staleClientTimeoutMs: Int?
     public var lastKnownGood: [String] = []
-    /// e.g. "127.0.0.1:PORT" to also serve /metrics over TCP; "" = off.
+    /// e.g. "127.0.0.1:0" to also serve /metrics over TCP (`DaemonProcess.metricsPort` says
+    /// where); "" = off.
     public var metricsListen = ""
     /// Raw TOML appended at the end (new tables only).
     public var extra = ""
@@ -80,10 +81,11 @@ public struct DaemonConfig: Sendable {
         providers = upstreams.enumerated().map { Provider("p\($0.offset + 1)", [$0.element]) }
     }
 
-    /// The TOML text, given the port to listen on and the daemon's temp directory.
-    public func render(port: UInt16, directory: String) -> String {
+    /// The TOML text, given the port to listen on (0: any; `v6Port` for [::1], default the
+    /// same) and the daemon's temp directory.
+    public func render(port: UInt16, v6Port: UInt16? = nil, directory: String) -> String {
         var listen = ["\"127.0.0.1:\(port)\""]
-        if listenIPv6 { listen.append("\"[::1]:\(port)\"") }
+        if listenIPv6 { listen.append("\"[::1]:\(v6Port ?? port)\"") }
         var lines: [String] = ["[server]"]
         lines.append("listen = [\(listen.joined(separator: ", "))]")
         lines.append("allow = \(Self.array(allow))")

@@ -1,11 +1,50 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// A running `holdfastd` built by SwiftPM, started the way systemd would start it: a config
 /// file in its own temp directory, a `NOTIFY_SOCKET` the test owns, optionally `WATCHDOG_USEC`
 /// and inherited listening sockets (`LISTEN_FDS`). Captures stderr line by line (awaitable)
 /// and every sd_notify message. The process is killed when this object goes away.
+///
+/// Ports come from the daemon itself: the config asks for port 0 (unless a port is given) and
+/// the daemon's "holdfastd ready" line says what it bound, so no port is picked, given up and
+/// hoped to be free still.
 public final class DaemonProcess: Sendable {
+    /// Where the daemon listens, as its ready line reports it.
+    public struct Ports: Sendable, Equatable {
+        /// 127.0.0.1's port (UDP and TCP).
+        public var v4: UInt16
+        /// [::1]'s port, when it listens there.
+        public var v6: UInt16?
+        /// The TCP `metrics_listen` port, when configured.
+        public var metrics: UInt16?
+
+        public init(v4: UInt16, v6: UInt16? = nil, metrics: UInt16? = nil) {
+            self.v4 = v4
+            self.v6 = v6
+            self.metrics = metrics
+        }
+
+        /// The ports in a "holdfastd ready" log line (listen=["udp 127.0.0.1:P", ...]
+        /// metrics_listen=127.0.0.1:M); nil when it names no 127.0.0.1 listener.
+        public init?(readyLine line: String) {
+            var v4: UInt16?
+            var v6: UInt16?
+            func port(_ text: Substring) -> UInt16? { UInt16(text.prefix(while: \.isNumber)) }
+            for word in line.split(whereSeparator: { $0 == " " || $0 == "\"" || $0 == "," || $0 == "=" }) {
+                if word.hasPrefix("127.0.0.1:"), v4 == nil { v4 = port(word.dropFirst("127.0.0.1:".count)) }
+                if word.hasPrefix("[::1]:"), v6 == nil { v6 = port(word.dropFirst("[::1]:".count)) }
+            }
+            guard let v4 else { return nil }
+            self.init(v4: v4, v6: v6)
+            if let range = line.range(of: "metrics_listen=") {
+                let value = line[range.upperBound...].prefix { $0 != " " }
+                if let colon = value.lastIndex(of: ":") { metrics = port(value[value.index(after: colon)...]) }
+            }
+        }
+    }
+
     /// Extra launch settings.
     public struct Launch: Sendable {
         /// Arguments after `--config PATH`.
@@ -23,33 +62,45 @@ public final class DaemonProcess: Sendable {
     }
 
     public let directory: TemporaryDirectory
-    public let port: UInt16
+    /// The listen port asked for in the config (0: any).
+    public let requestedPort: UInt16
+    private let learned: Mutex<Ports?>
     public let configPath: String
     public let notify: NotifySocket
     /// Every stderr line (the daemon's log), closed at exit.
     public let stderr: EventLog<String>
     public let process: ChildProcess
 
+    /// Where the daemon listens: known once it is ready (`waitUntilReady` or
+    /// `waitForReadyLine`); before that, the requested port.
+    public var ports: Ports { learned.withLock { $0 } ?? Ports(v4: requestedPort, v6: requestedPort) }
+    /// 127.0.0.1's listen port.
+    public var port: UInt16 { ports.v4 }
+    /// The TCP metrics port (when `metricsListen` is set).
+    public var metricsPort: UInt16? { ports.metrics }
+
     /// 127.0.0.1 at the listen port.
     public var address: LoopbackAddress { .v4(port) }
-    /// [::1] at the listen port (when `listenIPv6`).
-    public var addressV6: LoopbackAddress { .v6(port) }
+    /// [::1] at its listen port (when `listenIPv6`).
+    public var addressV6: LoopbackAddress { .v6(ports.v6 ?? port) }
     public var controlSocketPath: String { directory.file("control.sock") }
     public var cachePath: String { directory.file("cache.bin") }
 
     private init(directory: TemporaryDirectory, port: UInt16, configPath: String, notify: NotifySocket,
                  stderr: EventLog<String>, process: ChildProcess) {
         self.directory = directory
-        self.port = port
+        self.requestedPort = port
+        self.learned = Mutex(nil)
         self.configPath = configPath
         self.notify = notify
         self.stderr = stderr
         self.process = process
     }
 
-    /// Starts the daemon with `config` on a free loopback port and waits (bounded) for
-    /// READY=1. If it exits first because the port was taken meanwhile, retries on another.
-    /// Pass `directory`/`port` to restart on the state of an earlier daemon.
+    /// Starts the daemon with `config` on port 0 (any free port; `port` learns which) and waits
+    /// (bounded) for READY=1. Its TCP listener takes the port its UDP socket got, which may be
+    /// taken for TCP: then it exits and is started again. Pass `directory`/`port` to restart on
+    /// the state (and port) of an earlier daemon.
     public static func start(
         _ config: DaemonConfig, launch: Launch = Launch(), directory: TemporaryDirectory? = nil,
         port: UInt16? = nil, readyTimeout: Duration = .seconds(20)
@@ -57,7 +108,7 @@ public final class DaemonProcess: Sendable {
         var lastError: any Error = TestSupportError.startFailed("holdfastd")
         for _ in 0..<(port == nil ? 3 : 1) {
             let directory = try directory ?? TemporaryDirectory(prefix: "holdfast-d")
-            let port = try port ?? FreePort.next()
+            let port = port ?? 0
             let daemon = try launchProcess(
                 configText: config.render(port: port, directory: directory.path), directory: directory,
                 port: port, launch: launch)
@@ -74,9 +125,10 @@ public final class DaemonProcess: Sendable {
         throw lastError
     }
 
-    /// Spawns the daemon with a literal config text without waiting for anything.
+    /// Spawns the daemon with a literal config text without waiting for anything; `port` is
+    /// the one the text asks for (0: learnt when ready).
     public static func launchProcess(
-        configText: String, directory: TemporaryDirectory, port: UInt16, launch: Launch = Launch()
+        configText: String, directory: TemporaryDirectory, port: UInt16 = 0, launch: Launch = Launch()
     ) throws -> DaemonProcess {
         let configPath = try directory.write("holdfast.toml", configText)
         let notifyPath = directory.file("notify-\(UInt32.random(in: 0...UInt32.max)).sock")
@@ -103,9 +155,28 @@ public final class DaemonProcess: Sendable {
             directory: directory, port: port, configPath: configPath, notify: notify, stderr: stderr, process: process)
     }
 
-    /// Waits for READY=1; fails early (with the daemon's output) if it exits first.
+    /// Waits for READY=1, then for the ready line (the ports); fails early (with the daemon's
+    /// output) if it exits first.
     @discardableResult
     public func waitUntilReady(timeout: Duration = .seconds(20)) async throws -> NotifyMessage {
+        let message = try await waitForNotifyReady(timeout: timeout)
+        try await waitForReadyLine(timeout: .seconds(5))
+        return message
+    }
+
+    /// Waits for the "holdfastd ready" log line and learns the ports from it (for a daemon
+    /// that cannot send READY=1, e.g. after dropping root).
+    @discardableResult
+    public func waitForReadyLine(timeout: Duration = .seconds(10)) async throws -> Ports {
+        let line = try await waitForLog(containing: "holdfastd ready", timeout: timeout)
+        guard let ports = Ports(readyLine: line) else {
+            throw TestSupportError.startFailed("holdfastd's ready line names no 127.0.0.1 port: \(line)")
+        }
+        learned.withLock { $0 = ports }
+        return ports
+    }
+
+    private func waitForNotifyReady(timeout: Duration) async throws -> NotifyMessage {
         try await withThrowingTaskGroup(of: NotifyMessage?.self) { group in
             group.addTask { try await self.notify.messages.waitFor(timeout: timeout, "READY=1") { $0.isReady } }
             group.addTask {
@@ -129,9 +200,14 @@ public final class DaemonProcess: Sendable {
         try await stderr.waitForLine(containing: text, from: from, timeout: timeout)
     }
 
-    /// Replaces the config file (same port and directory) — follow with `signal(SIGHUP)`.
+    /// Replaces the config file (same ports and directory) — follow with `signal(SIGHUP)`.
     public func rewriteConfig(_ config: DaemonConfig) throws {
-        try directory.write("holdfast.toml", config.render(port: port, directory: directory.path))
+        try directory.write("holdfast.toml", render(config))
+    }
+
+    /// `config` as this daemon's file: its directory, the ports it listens on.
+    public func render(_ config: DaemonConfig) -> String {
+        config.render(port: port, v6Port: ports.v6, directory: directory.path)
     }
 
     /// Replaces the config file with literal text.

@@ -37,6 +37,18 @@ public struct IPPrefixList: Sendable, Hashable, CustomStringConvertible {
         return false
     }
 
+    /// Whether the IPv6 address given as two 64-bit halves (network order, high first) is
+    /// inside any prefix; an IPv4-mapped address (`::ffff:a.b.c.d`) is matched as IPv4. For
+    /// callers that hold addresses packed this way already (the server's per-packet ACL).
+    @inlinable
+    public func contains(ipv6High high: UInt64, low: UInt64) -> Bool {
+        let address = PackedAddress(ipv6High: high, low: low)
+        for prefix in packed where prefix.matches(address) {
+            return true
+        }
+        return false
+    }
+
     /// Whether the address of `hostPort` is inside any prefix.
     public func contains(_ hostPort: HostPort) -> Bool {
         contains(hostPort.addressBytes)

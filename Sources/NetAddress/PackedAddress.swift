@@ -35,13 +35,20 @@ struct PackedAddress: Sendable, Hashable {
         case 4:
             self.init(isV4: true, high: 0, low: high)
         case 16:
-            if high == 0 && low >> 32 == 0xFFFF {
-                self.init(isV4: true, high: 0, low: low & 0xFFFF_FFFF)
-            } else {
-                self.init(isV4: false, high: high, low: low)
-            }
+            self.init(ipv6High: high, low: low)
         default:
             return nil
+        }
+    }
+
+    /// Packs a 128-bit IPv6 address given as two halves (network order, high first); an
+    /// IPv4-mapped address (`::ffff:a.b.c.d`) becomes the IPv4 address it carries.
+    @inlinable
+    init(ipv6High high: UInt64, low: UInt64) {
+        if high == 0 && low >> 32 == 0xFFFF {
+            self.init(isV4: true, high: 0, low: low & 0xFFFF_FFFF)
+        } else {
+            self.init(isV4: false, high: high, low: low)
         }
     }
 }

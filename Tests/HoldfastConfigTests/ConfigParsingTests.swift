@@ -1,3 +1,4 @@
+import DNSWire
 import HoldfastConfig
 import NetAddress
 import Testing
@@ -113,23 +114,44 @@ struct ConfigParsingTests {
                 ProviderSection(name: "one", servers: [try HostPort(parsing: "127.0.0.1:5301"), try HostPort(parsing: "[::1]:5301")]),
                 ProviderSection(name: "two", servers: [try HostPort(parsing: "127.0.0.2:53")]),
             ]))
-        #expect(config.routes == [RouteSection(domains: ["corp.example", "lab.test"], providers: ["two"])])
+        #expect(config.routes == [RouteSection(domains: [try DNSName("corp.example"), try DNSName("lab.test")], providers: ["two"])])
+        // Typed once, lowercase (DNSName equality ignores case; its text does not).
+        #expect(config.routes[0].domains.map(\.description) == ["corp.example.", "lab.test."])
         #expect(config.cache == CacheSection(
             maxEntries: 10, minTTLSeconds: 5, maxTTLSeconds: 600, negativeMaxTTLSeconds: 0, prefetch: false,
             persistPath: "", persistIntervalSeconds: 60, failureTTLSeconds: 2, failureMaxTTLSeconds: 30,
             stale: StaleSection(enabled: false, answerTTLSeconds: 1, maxAgeSeconds: 0, clientTimeoutMs: 400)))
         #expect(!config.cache.persistenceEnabled)
-        #expect(config.resilience.lastKnownGood == ["api.example.com", "*.internal.example.com"])
+        #expect(config.resilience.lastKnownGood == [
+            .init(try DNSName("api.example.com")), .init(try DNSName("internal.example.com"), coversSubdomains: true),
+        ])
+        #expect(config.resilience.lastKnownGood.map(\.description) == ["api.example.com", "*.internal.example.com"])
+        let router = try DNSName("router.lan")
         #expect(config.local == [
-            LocalRecordSection(name: "router.lan", type: "A", data: "127.0.0.53", ttlSeconds: 300),
-            LocalRecordSection(name: "v6.lan", type: "AAAA", data: "::1", ttlSeconds: 60),
-            LocalRecordSection(name: "mail.lan", type: "MX", data: "10 smtp.lan", ttlSeconds: 300),
-            LocalRecordSection(name: "www.lan", type: "CNAME", data: "router.lan", ttlSeconds: 300),
-            LocalRecordSection(name: "53.0.0.127.in-addr.arpa", type: "PTR", data: "router.lan", ttlSeconds: 300),
-            LocalRecordSection(name: "txt.lan", type: "TXT", data: "v=spf1 -all", ttlSeconds: 300),
+            DNSRecord(name: router, type: .a, ttl: 300, data: .a([127, 0, 0, 53])),
+            DNSRecord(name: try DNSName("v6.lan"), type: .aaaa, ttl: 60, data: .aaaa([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])),
+            DNSRecord(name: try DNSName("mail.lan"), type: .mx, ttl: 300, data: .mx(preference: 10, exchange: try DNSName("smtp.lan"))),
+            DNSRecord(name: try DNSName("www.lan"), type: .cname, ttl: 300, data: .name(router)),
+            DNSRecord(name: try DNSName("53.0.0.127.in-addr.arpa"), type: .ptr, ttl: 300, data: .name(router)),
+            DNSRecord(name: try DNSName("txt.lan"), type: .txt, ttl: 300, data: .txt([Array("v=spf1 -all".utf8)])),
+        ])
+        #expect(config.local.map(\.description) == [
+            "router.lan. 300 IN A 127.0.0.53", "v6.lan. 60 IN AAAA ::1", "mail.lan. 300 IN MX 10 smtp.lan.",
+            "www.lan. 300 IN CNAME router.lan.", "53.0.0.127.in-addr.arpa. 300 IN PTR router.lan.",
+            "txt.lan. 300 IN TXT \"v=spf1 -all\"",
         ])
         #expect(config.control == ControlSection(socket: "/tmp/holdfast-test.sock", metricsListen: try HostPort(parsing: "[::1]:9153")))
         #expect(config.log.queries)
+    }
+
+    /// TXT data becomes character strings of at most 255 bytes in the config layer, so the
+    /// daemon hands the records over as they are.
+    @Test func longTXTIsSplitIntoCharacterStrings() throws {
+        let text = String(repeating: "x", count: 300)
+        let config = try HoldfastConfiguration.parse(
+            "[[upstream.provider]]\nname = \"p\"\nservers = [\"127.0.0.1\"]\n[[local]]\nname = \"t.lan\"\ntype = \"txt\"\ndata = \"\(text)\"\n",
+            file: "txt.toml")
+        #expect(config.local.map(\.data) == [.txt([Array(repeating: UInt8(ascii: "x"), count: 255), Array(repeating: UInt8(ascii: "x"), count: 45)])])
     }
 
     @Test func missingSectionsTakeDefaults() throws {

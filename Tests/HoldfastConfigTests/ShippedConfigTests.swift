@@ -1,3 +1,4 @@
+import DNSWire
 import HoldfastConfig
 import NetAddress
 import Testing
@@ -60,8 +61,8 @@ struct ShippedConfigTests {
         let shipped = try String(contentsOfFile: ShippedConfig.path, encoding: .utf8)
         let config = try HoldfastConfiguration.parse(Self.uncommentingExamples(shipped), file: "examples.toml")
         #expect(config.upstream.providers.map(\.name) == ["cloudflare", "quad9", "corp"])
-        #expect(config.routes == [RouteSection(domains: ["corp.example"], providers: ["corp"])])
-        #expect(config.local == [LocalRecordSection(name: "router.lan", type: "A", data: "192.168.1.1", ttlSeconds: 300)])
+        #expect(config.routes == [RouteSection(domains: [try DNSName("corp.example")], providers: ["corp"])])
+        #expect(config.local == [DNSRecord(name: try DNSName("router.lan"), type: .a, ttl: 300, data: .a([192, 168, 1, 1]))])
     }
 
     /// `text` with the `# [[...]]` example blocks uncommented.

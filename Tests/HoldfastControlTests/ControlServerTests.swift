@@ -222,18 +222,6 @@ struct ControlServerTests {
         try await finished
         #expect(access(directory + "/c.sock", F_OK) != 0)
     }
-
-    @Test("listen addresses parse", arguments: [
-        ("127.0.0.1:9153", "127.0.0.1", 9153), ("[::1]:9153", "::1", 9153), ("localhost:80", "localhost", 80),
-    ])
-    func listenAddress(text: String, host: String, port: Int) {
-        #expect(ControlServer.ListenAddress(parsing: text) == .init(host: host, port: port))
-    }
-
-    @Test("malformed listen addresses are rejected", arguments: ["", "127.0.0.1", "::1:53", "[::1]53", "h:99999", ":53"])
-    func badListenAddress(text: String) {
-        #expect(ControlServer.ListenAddress(parsing: text) == nil)
-    }
 }
 
 /// Binds a Unix socket at `path` and closes it without unlinking: what a crashed daemon leaves.

@@ -19,7 +19,7 @@ enum BadInputSockets {
     /// the daemon's receive buffer is not what drops them), then waits `quiet` for stragglers.
     /// Returns every datagram received, in order.
     static func flood(_ packets: [[UInt8]], to port: UInt16, batch: Int = 100, quiet: Duration = .milliseconds(300)) async throws -> [[UInt8]] {
-        try await blocking {
+        try await runBlocking {
             let fd = try socketFD(type: SOCK_DGRAM, port: port, receiveTimeout: .milliseconds(20))
             defer { close(fd) }
             var replies: [[UInt8]] = []
@@ -46,7 +46,7 @@ enum BadInputSockets {
 
     /// A connected TCP socket to 127.0.0.1:`port`; receives time out after `receiveTimeout`.
     static func connectTCP(port: UInt16, receiveTimeout: Duration = .seconds(3)) async throws -> RawTCP {
-        RawTCP(fd: try await blocking { try socketFD(type: SOCK_STREAM, port: port, receiveTimeout: receiveTimeout) })
+        RawTCP(fd: try await runBlocking { try socketFD(type: SOCK_STREAM, port: port, receiveTimeout: receiveTimeout) })
     }
 
     /// The daemon's resident set size in KiB (VmRSS), nil if it is gone.
@@ -96,7 +96,7 @@ final class RawTCP: Sendable {
     @discardableResult
     func write(_ bytes: [UInt8]) async -> Bool {
         let fd = self.fd
-        return (try? await blocking {
+        return (try? await runBlocking {
             bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
         }) ?? false
     }
@@ -107,7 +107,7 @@ final class RawTCP: Sendable {
     /// One length-prefixed message, nil at end of stream or receive timeout.
     func readMessage() async -> [UInt8]? {
         let fd = self.fd
-        return try? await blocking {
+        return try? await runBlocking {
             guard let prefix = Self.read(fd, 2) else { return nil }
             return Self.read(fd, Int(prefix[0]) << 8 | Int(prefix[1]))
         }
@@ -116,7 +116,7 @@ final class RawTCP: Sendable {
     /// True when the server closes (EOF or reset) before the receive timeout.
     func closedByServer() async -> Bool {
         let fd = self.fd
-        return (try? await blocking {
+        return (try? await runBlocking {
             var byte: UInt8 = 0
             while true {
                 let count = recv(fd, &byte, 1, 0)
@@ -140,11 +140,4 @@ final class RawTCP: Sendable {
     }
 
     deinit { close(fd) }
-}
-
-/// Blocking socket work on its own thread, off the cooperative pool.
-private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
 }

@@ -30,11 +30,10 @@ struct BadInputTests {
             let directory = try TemporaryDirectory(prefix: "holdfast-badinput")
             var lastError: any Error = BadInputFailure("daemon did not start")
             for _ in 0..<3 {
-                let port = try FreePort.next()
-                let text = config.render(port: port, directory: directory.path).replacingOccurrences(
+                let text = config.render(port: 0, directory: directory.path).replacingOccurrences(
                     of: "[server]\n",
                     with: "[server]\ntcp_max_connections = \(tcpMaxConnections)\ntcp_idle_timeout_ms = \(tcpIdleTimeoutMs)\n")
-                let daemon = try DaemonProcess.launchProcess(configText: text, directory: directory, port: port)
+                let daemon = try DaemonProcess.launchProcess(configText: text, directory: directory)
                 do {
                     try await daemon.waitUntilReady()
                     return Target(upstream: upstream, daemon: daemon)

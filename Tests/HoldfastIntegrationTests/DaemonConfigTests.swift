@@ -7,7 +7,7 @@ import Testing
 struct DaemonConfigTests {
     /// A valid config for a daemon that is never started (no upstream is contacted).
     static func validText(_ directory: TemporaryDirectory) throws -> String {
-        DaemonConfig(upstreams: [.v4(try FreePort.closed())]).render(port: try FreePort.next(), directory: directory.path)
+        DaemonConfig(upstreams: [.v4(try FreePort.closed())]).render(port: 0, directory: directory.path)
     }
 
     /// The non-empty lines the daemon printed.

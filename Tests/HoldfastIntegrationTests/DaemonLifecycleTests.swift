@@ -63,7 +63,8 @@ struct DaemonLifecycleTests {
         config.providers = [.init("nsd", [nsd.address])]
         try daemon.rewriteConfig(config)
         daemon.signal(SIGHUP)
-        let reloaded = try await eventually {
+        // Each check is a real query, bounded by its own timeout.
+        let reloaded = try await eventually(timeout: .seconds(5)) {
             try await Dig.query("printer.lan", server: daemon.address).answerData("A") == ["192.0.2.78"]
         }
         #expect(reloaded)
@@ -135,15 +136,5 @@ struct DaemonLifecycleTests {
         #expect(tcp.status == "REFUSED", "\(tcp)")
         #expect(try await stack.nsd.queryCount() == before)
         await stack.stop()
-    }
-
-    /// Re-checks `condition` (each check is a real query, bounded by its own timeout) until it
-    /// holds, at most 50 times.
-    private func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<50 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
     }
 }

@@ -144,6 +144,7 @@ struct DaemonProcessFixtureTests {
         trap 'systemd-notify STOPPING=1; echo "stopping" >&2; exit 0' TERM
         trap 'echo "reloading" >&2' HUP
         echo "starting with $2" >&2
+        echo "notice holdfastd: listen=[udp $(grep -o '127.0.0.1:[0-9]*' "$2" | head -n 1)] holdfastd ready" >&2
         systemd-notify --ready --status="serving"
         while :; do sleep 0.05; [ -n "$WATCHDOG_USEC" ] && systemd-notify WATCHDOG=1; done
         """

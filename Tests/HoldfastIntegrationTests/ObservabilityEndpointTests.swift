@@ -211,7 +211,7 @@ struct ObservabilityEndpointTests {
         let withoutSecond = try await stack.metrics()
         #expect(withoutSecond.samples("holdfast_upstream_up").map { $0.labels["provider"] ?? "" }.sorted() == ["p1", "p3"])
 
-        let broken = config.render(port: stack.daemon.port, directory: stack.daemon.directory.path)
+        let broken = stack.daemon.render(config)
             .replacingOccurrences(of: "policy = \"failover\"", with: "policy = \"sideways\"")
         try stack.daemon.rewriteConfig(text: broken)
         let rejected = try await stack.post("/reload")

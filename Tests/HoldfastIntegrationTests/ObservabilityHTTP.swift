@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HoldfastTestSupport
 
 /// A deliberately independent HTTP/1.1 client for the control API (not holdfastctl's), over a
 /// real AF_UNIX socket or a loopback TCP port: one request per connection, `Connection: close`,
@@ -38,7 +39,7 @@ enum ObservabilityHTTP {
     }
 
     static func request(_ method: String, _ target: String, _ endpoint: Endpoint) async throws -> Reply {
-        try await onOwnThread {
+        try await runBlocking {
             let fd = try connect(endpoint)
             defer { close(fd) }
             let text = "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -138,28 +139,6 @@ enum ObservabilityHTTP {
 struct ObservabilityError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Runs blocking socket work on a thread of its own, never on the cooperative pool.
-func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
-
-/// Polls `condition` every 100 ms until it holds or `timeout` passes; returns whether it held.
-/// Used only where the daemon changes state on an event the test caused (a failed attempt, a
-/// probe that succeeds), never to wait out a fixed delay.
-func eventually(
-    timeout: Duration = .seconds(15), _ condition: @Sendable () async throws -> Bool
-) async rethrows -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while true {
-        if try await condition() { return true }
-        if clock.now >= deadline { return false }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
 }
 
 /// Any JSON value, decoded without a schema so tests can pin the exact field names.

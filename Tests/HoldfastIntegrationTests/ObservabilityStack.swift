@@ -8,7 +8,8 @@ import HoldfastTestSupport
 struct ObservedStack {
     let upstreams: [FakeUpstream]
     let daemon: DaemonProcess
-    let metricsPort: UInt16?
+    /// The TCP metrics port the daemon reported (with `metricsListen`).
+    var metricsPort: UInt16? { daemon.metricsPort }
 
     static let answerAddress: [UInt8] = [192, 0, 2, 7]
 
@@ -31,16 +32,11 @@ struct ObservedStack {
         config.probeIntervalS = 1
         if failFast { config.failureThreshold = 1 }
         config.prefetch = false
-        var metricsPort: UInt16?
-        if metricsListen {
-            let port = try FreePort.next()
-            metricsPort = port
-            config.metricsListen = "127.0.0.1:\(port)"
-        }
+        if metricsListen { config.metricsListen = "127.0.0.1:0" }
         try configure(&config)
         do {
             let daemon = try await DaemonProcess.start(config)
-            return ObservedStack(upstreams: upstreams, daemon: daemon, metricsPort: metricsPort)
+            return ObservedStack(upstreams: upstreams, daemon: daemon)
         } catch {
             for upstream in upstreams { await upstream.shutdown() }
             throw error

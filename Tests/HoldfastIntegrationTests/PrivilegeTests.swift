@@ -51,14 +51,13 @@ struct PrivilegeTests {
         var config = DaemonConfig(upstreams: [.v4(try FreePort.closed())])
         config.user = "nobody"
         config.localRecords = [.init("dropped.test", "A", "127.0.0.42")]
-        let port = try FreePort.next()
-        let text = config.render(port: port, directory: directory.path)
+        let text = config.render(port: 0, directory: directory.path)
             .replacingOccurrences(of: "persist_path = \"\"", with: "persist_path = \"\(stateDirectory)/cache.bin\"")
-        let daemon = try DaemonProcess.launchProcess(configText: text, directory: directory, port: port)
+        let daemon = try DaemonProcess.launchProcess(configText: text, directory: directory)
         // READY=1 is not the signal here: the test's notify socket is root's (mode 0755), so
         // the dropped daemon cannot send to it; under systemd /run/systemd/notify is open to all.
         try await daemon.waitForLog(containing: "dropped root privileges", timeout: .seconds(20))
-        try await daemon.waitForLog(containing: "holdfastd ready", timeout: .seconds(10))
+        try await daemon.waitForReadyLine(timeout: .seconds(10))
 
         let answer = try await Dig.query("dropped.test", "A", server: daemon.address)
         #expect(answer.status == "NOERROR", "\(answer)")
@@ -82,7 +81,7 @@ struct PrivilegeTests {
         let directory = try TemporaryDirectory(prefix: "holdfast-priv")
         var config = DaemonConfig(upstreams: [.v4(try FreePort.closed())])
         config.user = "holdfast-no-such-user"
-        let path = try directory.write("holdfast.toml", config.render(port: try FreePort.next(), directory: directory.path))
+        let path = try directory.write("holdfast.toml", config.render(port: 0, directory: directory.path))
         let run = try await DaemonProcess.run(["--config", path], timeout: .seconds(15))
         #expect(run.status == 2, "\(run.stderr)")
         #expect(run.stderr.contains { $0.contains("no such user \"holdfast-no-such-user\"") }, "\(run.stderr)")
@@ -102,7 +101,7 @@ struct PrivilegeTests {
         let (what, fileMode, directoryMode, refused) = Self.modeCases[index]
         let directory = try TemporaryDirectory(prefix: "holdfast-perm")
         let config = DaemonConfig(upstreams: [.v4(try FreePort.closed())])
-        let path = try directory.write("holdfast.toml", config.render(port: try FreePort.next(), directory: directory.path))
+        let path = try directory.write("holdfast.toml", config.render(port: 0, directory: directory.path))
         #expect(chmod(path, fileMode) == 0 && chmod(directory.path, directoryMode) == 0)
         if refused {
             let run = try await DaemonProcess.run(["--config", path], timeout: .seconds(15))

@@ -168,8 +168,8 @@ enum ResilienceBurst {
         let start = monotonicNanos() + 2_000_000
         let deadline = start + intervalNanos * UInt64(packets.count) + UInt64(drain.components.seconds) * 1_000_000_000
         let frozen = packets
-        async let received = onThread { receive(fd: fd, count: frozen.count, deadline: deadline) }
-        async let sent = onThread { () -> [UInt64] in
+        async let received = runBlocking { receive(fd: fd, count: frozen.count, deadline: deadline) }
+        async let sent = runBlocking { () -> [UInt64] in
             var times: [UInt64] = []
             times.reserveCapacity(frozen.count)
             for (index, packet) in frozen.enumerated() {
@@ -179,8 +179,8 @@ enum ResilienceBurst {
             }
             return times
         }
-        let sendTimes = await sent
-        let replies = await received
+        let sendTimes = try await sent
+        let replies = try await received
         return (0..<packets.count).map { index in
             guard let (bytes, at) = replies[UInt16(index + 1)], let message = try? DNSMessage(parsing: bytes) else {
                 return Outcome(reply: nil, latency: nil)
@@ -235,12 +235,6 @@ enum ResilienceBurst {
     private static func sleepUntil(_ nanos: UInt64) {
         var target = timespec(tv_sec: Int(nanos / 1_000_000_000), tv_nsec: Int(nanos % 1_000_000_000))
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &target, nil) == EINTR {}
-    }
-
-    private static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: body()) }
-        }
     }
 }
 
