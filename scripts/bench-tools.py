@@ -478,16 +478,20 @@ def cmd_cpu(args):
 
 
 def cmd_udp_drops(args):
-    """Prints JSON {port: drops} from /proc/net/udp (this network namespace) for the sockets
-    bound to 127.0.0.1 on the given ports: which socket's receive buffer overflowed."""
-    want = {int(p) for p in args.ports}
-    out = {str(p): 0 for p in sorted(want)}
+    """Prints JSON receive-buffer drops from /proc/net/udp (this network namespace): at the
+    server's listener (local port --listener), at the nsd (local port --nsd), and at the
+    sockets connected to the nsd (the server's upstream side; sockets closed since are not
+    counted). What the kernel counted beyond these was dnsperf's own sockets."""
+    out = {"listener": 0, "nsd": 0, "to_nsd": 0}
     for line in open("/proc/net/udp").read().splitlines()[1:]:
         fields = line.split()
-        local = fields[1]
-        port = int(local.split(":")[1], 16)
-        if port in want:
-            out[str(port)] += int(fields[-1])
+        local, remote, drops = int(fields[1].split(":")[1], 16), int(fields[2].split(":")[1], 16), int(fields[-1])
+        if local == args.listener:
+            out["listener"] += drops
+        elif local == args.nsd:
+            out["nsd"] += drops
+        elif remote == args.nsd:
+            out["to_nsd"] += drops
     print(json.dumps(out))
 
 
@@ -805,7 +809,13 @@ def cmd_report(args):
         correct = m.get("correct", m.get("answered"))
         share = f"{correct / sent * 100:.2f} % correct" if sent and correct is not None else "not checked"
         check = (f", {m['verify_ok']}/{m['verify_sampled']} re-asked ok" if "verify_sampled" in m else "")
-        lines.append(f"- {r['server']} / {label} / rep {r['rep']}: {sent:,} sent, {share}{check}; {mix_text(m)}"
+        drops = ""
+        if m.get("udp_drops") and "drops_at_listener" in m:
+            known = sum(m.get(k) or 0 for k in ("drops_at_listener", "drops_at_to_nsd", "drops_at_nsd"))
+            drops = (f"; UDP receive-buffer drops {m['udp_drops']:,}: server listener {m['drops_at_listener']:,}, "
+                     f"server->nsd sockets {m.get('drops_at_to_nsd') or 0:,}, nsd {m['drops_at_nsd']:,}, "
+                     f"elsewhere (dnsperf, closed sockets) {m['udp_drops'] - known:,}")
+        lines.append(f"- {r['server']} / {label} / rep {r['rep']}: {sent:,} sent, {share}{check}; {mix_text(m)}{drops}"
                      + ("  <-- FAIL" if m.get("failed") else ""))
     lines.append("")
     if failed:
@@ -945,7 +955,8 @@ def main():
     p.set_defaults(func=cmd_start_ready)
     p = sub.add_parser("cpu"); p.add_argument("pid", type=int); p.set_defaults(func=cmd_cpu)
     p = sub.add_parser("rss"); p.add_argument("pid", type=int); p.set_defaults(func=cmd_rss)
-    p = sub.add_parser("udp-drops"); p.add_argument("ports", nargs="+"); p.set_defaults(func=cmd_udp_drops)
+    p = sub.add_parser("udp-drops"); p.add_argument("--listener", type=int, required=True)
+    p.add_argument("--nsd", type=int, required=True); p.set_defaults(func=cmd_udp_drops)
     p = sub.add_parser("dnsperf"); p.add_argument("file"); p.add_argument("--verbose-latency", action="store_true")
     p.add_argument("--cpu-s", type=float); p.add_argument("--verify", help="cmd_verify's JSON ('' = nothing checked)")
     p.add_argument("--q", type=int); p.add_argument("--c", type=int); p.add_argument("--extra", help="JSON merged in")
