@@ -483,6 +483,7 @@ def cmd_udp_drops(args):
     sockets connected to the nsd (the server's upstream side; sockets closed since are not
     counted). What the kernel counted beyond these was dnsperf's own sockets."""
     out = {"listener": 0, "nsd": 0, "to_nsd": 0}
+    since = json.loads(args.since) if args.since else {}
     for line in open("/proc/net/udp").read().splitlines()[1:]:
         fields = line.split()
         local, remote, drops = int(fields[1].split(":")[1], 16), int(fields[2].split(":")[1], 16), int(fields[-1])
@@ -492,7 +493,8 @@ def cmd_udp_drops(args):
             out["nsd"] += drops
         elif remote == args.nsd:
             out["to_nsd"] += drops
-    print(json.dumps(out))
+    # Sockets closed since the first snapshot take their count with them: never below zero.
+    print(json.dumps({k: max(0, v - since.get(k, 0)) for k, v in out.items()}))
 
 
 def cmd_rss(args):
@@ -532,6 +534,8 @@ def parse_dnsperf_text(text):
         "noerror": rcodes.get("NOERROR", 0) if m else None,
         "rcodes": rcodes,
         "udp_drops": grab(r"UDP receive buffer drops: (-?\d+)", int),
+        **{"drops_at_" + k: v for k, v in
+           json.loads((re.search(r"UDP receive buffer drops by socket: (\{.*\})", text) or [None, "{}"])[1]).items()},
     }
 
 
@@ -646,6 +650,16 @@ def mix_text(m):
     return " · ".join(parts)
 
 
+def drops_text(m):
+    """'; UDP receive-buffer drops N: server listener a, ...' when the run had drops."""
+    if not m.get("udp_drops") or "drops_at_listener" not in m:
+        return ""
+    known = sum(m.get(k) or 0 for k in ("drops_at_listener", "drops_at_to_nsd", "drops_at_nsd"))
+    return (f"; UDP receive-buffer drops {m['udp_drops']:,}: server listener {m['drops_at_listener']:,}, "
+            f"server->nsd sockets {m.get('drops_at_to_nsd') or 0:,}, nsd {m.get('drops_at_nsd') or 0:,}, "
+            f"elsewhere (dnsperf, closed sockets) {max(0, m['udp_drops'] - known):,}")
+
+
 def failures(rows):
     """One line per run that failed the correctness gate."""
     out = []
@@ -659,7 +673,7 @@ def failures(rows):
         rate = m.get("correct_qps", m.get("answered_fraction"))
         rate_text = f"{rate:,.0f} correct answers/s" if "correct_qps" in m and rate is not None else ""
         out.append(f"FAIL {r['server']} / {label} / rep {r['rep']}: {m.get('fail_reason')}; sent {m.get('sent', 0):,}, "
-                   f"correct {m.get('correct', m.get('answered', 0)):,}; {mix_text(m)}"
+                   f"correct {m.get('correct', m.get('answered', 0)):,}; {mix_text(m)}{drops_text(m)}"
                    + (f"; {rate_text} of {m.get('qps') or 0:,.0f} answers/s" if rate_text else ""))
     return out
 
@@ -738,6 +752,8 @@ def cmd_report(args):
             if server == base:
                 continue
             for key, *_ in METRICS[workload]:
+                if key == "incorrect_fraction":
+                    continue  # a ratio of error shares means nothing
                 hv, pv = per_server[base].get(key), entry.get(key)
                 if hv is not None and pv not in (None, 0):
                     ratios.setdefault(workload, {}).setdefault(server, {})[key] = hv / pv
@@ -809,12 +825,7 @@ def cmd_report(args):
         correct = m.get("correct", m.get("answered"))
         share = f"{correct / sent * 100:.2f} % correct" if sent and correct is not None else "not checked"
         check = (f", {m['verify_ok']}/{m['verify_sampled']} re-asked ok" if "verify_sampled" in m else "")
-        drops = ""
-        if m.get("udp_drops") and "drops_at_listener" in m:
-            known = sum(m.get(k) or 0 for k in ("drops_at_listener", "drops_at_to_nsd", "drops_at_nsd"))
-            drops = (f"; UDP receive-buffer drops {m['udp_drops']:,}: server listener {m['drops_at_listener']:,}, "
-                     f"server->nsd sockets {m.get('drops_at_to_nsd') or 0:,}, nsd {m['drops_at_nsd']:,}, "
-                     f"elsewhere (dnsperf, closed sockets) {m['udp_drops'] - known:,}")
+        drops = drops_text(m)
         lines.append(f"- {r['server']} / {label} / rep {r['rep']}: {sent:,} sent, {share}{check}; {mix_text(m)}{drops}"
                      + ("  <-- FAIL" if m.get("failed") else ""))
     lines.append("")
@@ -956,7 +967,8 @@ def main():
     p = sub.add_parser("cpu"); p.add_argument("pid", type=int); p.set_defaults(func=cmd_cpu)
     p = sub.add_parser("rss"); p.add_argument("pid", type=int); p.set_defaults(func=cmd_rss)
     p = sub.add_parser("udp-drops"); p.add_argument("--listener", type=int, required=True)
-    p.add_argument("--nsd", type=int, required=True); p.set_defaults(func=cmd_udp_drops)
+    p.add_argument("--nsd", type=int, required=True); p.add_argument("--since", help="an earlier snapshot: print the growth")
+    p.set_defaults(func=cmd_udp_drops)
     p = sub.add_parser("dnsperf"); p.add_argument("file"); p.add_argument("--verbose-latency", action="store_true")
     p.add_argument("--cpu-s", type=float); p.add_argument("--verify", help="cmd_verify's JSON ('' = nothing checked)")
     p.add_argument("--q", type=int); p.add_argument("--c", type=int); p.add_argument("--extra", help="JSON merged in")

@@ -373,11 +373,17 @@ udp_rcvbuf_errors() { awk '/^Udp:/ { if (++n == 2) print $6 }' /proc/net/snmp; }
 
 # dnsperf's own sockets get 4 MiB buffers (-b, KiB): with its default a burst of replies to
 # -q 512 overflowed dnsperf's receive buffer and counted as the server's lost queries.
+# The drops are the kernel's count for the whole namespace and, per socket, at the server's
+# listener, the nsd, and the server's sockets to the nsd (the rest: dnsperf's own sockets, or
+# sockets closed meanwhile).
 dnsperf_run() { # port outfile dnsperf-args...  (appends the kernel's UDP receive-buffer drops)
-  local port=$1 outfile=$2 drops; shift 2
+  local port=$1 outfile=$2 drops sockets; shift 2
   drops=$(udp_rcvbuf_errors)
+  sockets=$(python3 "$TOOLS" udp-drops --listener "$port" --nsd "$PORT_NSD")
   "${PIN_LOAD[@]}" dnsperf -s 127.0.0.1 -p "$port" -b 4096 "$@" > "$outfile" 2>&1 || true
   echo "UDP receive buffer drops: $(( $(udp_rcvbuf_errors) - drops ))" >> "$outfile"
+  echo "UDP receive buffer drops by socket: $(python3 "$TOOLS" udp-drops --listener "$port" --nsd "$PORT_NSD" \
+    --since "$sockets")" >> "$outfile"
 }
 
 warm() { # port file
@@ -422,20 +428,16 @@ wl_hits_latency() { # server rep  (hits then latency, on one warmed instance)
 }
 
 wl_miss_row() { # server rep workload clients outstanding file seconds: one row of the miss sweep
-  local s=$1 rep=$2 workload=$3 c=$4 q=$5 file=$6 seconds=$7 port=${PORT[$1]} before after drops0 drops1 perf
+  local s=$1 rep=$2 workload=$3 c=$4 q=$5 file=$6 seconds=$7 port=${PORT[$1]} before after perf
   local out="$LOGS/$1-$3-$2.txt"
   # A fresh server: every name of the row is a miss. Holdfast runs with the shipped defaults.
   if [ "$s" = holdfast ]; then HOLDFAST_DEFAULTS=1 start_server "$s" 400000 || return 1
   else start_server "$s" 400000 || return 1; fi
-  drops0=$(python3 "$TOOLS" udp-drops --listener "$port" --nsd "$PORT_NSD")
   before=$(cpu_of "${PID[$s]}")
   dnsperf_run "$port" "$out" -d "$file" -n 1 -l "$seconds" -c "$c" -q "$q" -t 3 -v
   after=$(cpu_of "${PID[$s]}")
-  drops1=$(python3 "$TOOLS" udp-drops --listener "$port" --nsd "$PORT_NSD")
   perf=$(python3 "$TOOLS" dnsperf "$out" --verbose-latency --cpu-s "$(minus "$after" "$before")" --c "$c" --q "$q" \
-    --verify "$(verify "$port" --dnsperf-verbose "$out")" \
-    --extra "$(python3 -c 'import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2])
-print(json.dumps({"drops_at_" + k: b[k] - a.get(k, 0) for k in b}))' "$drops0" "$drops1")")
+    --verify "$(verify "$port" --dnsperf-verbose "$out")")
   record "$s" "$workload" "$rep" "$perf"
   # per-query lines are large: keep the summary only
   grep -v '^> ' "$out" > "$out.tmp" && mv "$out.tmp" "$out"
