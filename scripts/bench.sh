@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: Holdfast side by side with Unbound, dnsmasq and dnsdist (and nsd answering
-# directly, the floor), all forwarding to one nsd on loopback, in the same run.
+# `make bench`: Holdfast side by side with Unbound and dnsdist (dnsmasq on request; and nsd
+# answering directly, the floor), all forwarding to one nsd on loopback, in the same run.
 #
 # Listener receive buffers: 4 MiB for every server that can set one (Holdfast asks for 4 MiB
 # itself; Unbound so-rcvbuf, dnsdist setUDPSocketBufferSizes; dnsmasq has no setting).
@@ -39,7 +39,7 @@
 #   BENCH_SHORT=1        smoke run (~3 minutes): short durations, fewer names, one rep
 #   BENCH_QUICK=1        same as BENCH_SHORT=1
 #   BENCH_REPS=N         repetitions per figure (default 3; 1 with BENCH_SHORT)
-#   BENCH_SERVERS="..."  subset of: nsd holdfast unbound dnsmasq dnsdist
+#   BENCH_SERVERS="..."  subset of: nsd holdfast unbound dnsmasq dnsdist (default: all but dnsmasq)
 #   BENCH_WORKLOADS="..." subset of: hits latency misses memory outage
 #   BENCH_SWEEP_SERVERS="..." servers in the miss workload, every row (default: holdfast dnsdist unbound)
 #   BENCH_VERIFY_SAMPLE=N names re-asked and checked against the zone after each run (1000)
@@ -56,7 +56,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$ROOT/scripts/bench-tools.py"
 OUT=${BENCH_OUT:-$ROOT/bench-out}
 SHORT=${BENCH_SHORT:-${BENCH_QUICK:-0}}
-SERVERS=${BENCH_SERVERS:-"nsd holdfast unbound dnsmasq dnsdist"}
+# dnsmasq is not in the default set: its listener's receive buffer cannot be sized, and it
+# lost 0.13-0.18 % of the hit and 20k-qps latency queries at that socket in every rep of a busy
+# run (0.08-0.11 % on a quieter one), which fails the correctness check whatever Holdfast does.
+# BENCH_SERVERS="nsd holdfast unbound dnsmasq dnsdist" brings it back (and such FAILs with it).
+SERVERS=${BENCH_SERVERS:-"nsd holdfast unbound dnsdist"}
 WORKLOADS=${BENCH_WORKLOADS:-"hits latency misses memory outage"}
 SWEEP_SERVERS=${BENCH_SWEEP_SERVERS:-"holdfast dnsdist unbound"}
 VERIFY_SAMPLE=${BENCH_VERIFY_SAMPLE:-1000}
