@@ -244,3 +244,45 @@ import Testing
         #expect(allowed == 10)
     }
 }
+
+/// The loop's timers: order, cancellation, and compaction of cancelled entries.
+@Suite struct TimerHeapTests {
+    @Test func dueTimersFireInDeadlineOrderAndCancelledOnesNever() {
+        var timers = TimerHeap()
+        let t0 = ContinuousClock.now
+        let fired = FiredLog()
+        var ids: [TimerHeap.ID] = []
+        for (index, ms) in [30, 10, 20, 40, 50].enumerated() {
+            ids.append(timers.schedule(at: t0 + .milliseconds(ms)) { fired.names.append(index) })
+        }
+        timers.cancel(ids[2])  // the 20 ms one
+        #expect(timers.nextDeadline() == t0 + .milliseconds(10))
+        for action in timers.popDue(now: t0 + .milliseconds(35)) { action() }
+        #expect(fired.names == [1, 0])
+        #expect(timers.nextDeadline() == t0 + .milliseconds(40))
+        timers.cancel(ids[3])
+        timers.cancel(ids[3])  // twice is harmless
+        for action in timers.popDue(now: t0 + .seconds(1)) { action() }
+        #expect(fired.names == [1, 0, 4])
+        #expect(timers.isEmpty)
+        #expect(timers.nextDeadline() == nil)
+    }
+
+    @Test func thousandsOfCancelledTimersDoNotHideTheLiveOnes() {
+        var timers = TimerHeap()
+        let t0 = ContinuousClock.now
+        let fired = FiredLog()
+        var cancelled: [TimerHeap.ID] = []
+        for index in 0..<10_000 {
+            let id = timers.schedule(at: t0 + .milliseconds(index % 500)) { fired.names.append(index) }
+            if index % 100 != 7 { cancelled.append(id) }
+        }
+        for id in cancelled { timers.cancel(id) }  // compacts along the way
+        for action in timers.popDue(now: t0 + .seconds(1)) { action() }
+        #expect(fired.names.count == 100)
+        #expect(fired.names.allSatisfy { $0 % 100 == 7 })
+        #expect(timers.isEmpty)
+    }
+
+    final class FiredLog { var names: [Int] = [] }
+}
