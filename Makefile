@@ -105,12 +105,16 @@ uninstall:
 # collected in $(DEB_OUT)/. SwiftPM's build directory .build-deb is kept as a cache.
 DEB_OUT      ?= deb-out
 DEB_SRC       = $(DEB_OUT)/src/holdfast
+# No holdfast-dbgsym by default (compressing ~100 MB of Swift debug info takes minutes);
+# `make deb DEB_BUILD_OPTIONS=` builds it too.
+DEB_BUILD_OPTIONS ?= noautodbgsym
 deb: deps-deb
 	rm -rf "$(DEB_OUT)/src"
 	mkdir -p "$(DEB_SRC)"
 	tar -c --exclude=./.git --exclude='./.build*' --exclude='./$(DEB_OUT)' --exclude=./Fuzz/.build \
 	  --exclude=./Benchmarks/.build --exclude='./*-out' --exclude=./.test-output.log . | tar -x -C "$(DEB_SRC)"
-	cd "$(DEB_SRC)" && SWIFT_SCRATCH="$(CURDIR)/.build-deb" SWIFT="$(SWIFT)" dpkg-buildpackage -b -us -uc
+	cd "$(DEB_SRC)" && SWIFT_SCRATCH="$(CURDIR)/.build-deb" SWIFT="$(SWIFT)" DEB_BUILD_OPTIONS="$(DEB_BUILD_OPTIONS)" \
+	  dpkg-buildpackage -b -us -uc
 	rm -f "$(DEB_OUT)"/holdfast*_*.deb "$(DEB_OUT)"/holdfast*_*.ddeb "$(DEB_OUT)"/holdfast_*.changes "$(DEB_OUT)"/holdfast_*.buildinfo
 	mv "$(DEB_OUT)"/src/holdfast*_* "$(DEB_OUT)/"
 	rm -rf "$(DEB_OUT)/src"
