@@ -28,7 +28,7 @@ fi
 log() { printf 'test-deb: %s\n' "$*"; }
 die() { printf 'test-deb: FAIL: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root (debootstrap, chroot)"
-for tool in lintian debootstrap dpkg-deb nsd dig python3 setsid; do
+for tool in lintian debootstrap dpkg-deb nsd dig python3 setsid systemd-analyze; do
   command -v "$tool" >/dev/null || die "$tool not found: run scripts/install-deps.sh --deb"
 done
 
@@ -158,7 +158,8 @@ else
   timeout 900 debootstrap --variant=minbase --include="$TREE_PACKAGES" bookworm "$fresh" "$MIRROR" \
     > "$WORK/debootstrap.log" 2>&1 || { tail -30 "$WORK/debootstrap.log"; die "debootstrap failed"; }
   chroot "$fresh" apt-get clean
-  tar -C "$fresh" --numeric-owner -cf "$TARBALL.tmp" . && mv "$TARBALL.tmp" "$TARBALL"
+  tmp_tarball=$(mktemp "$TARBALL.XXXXXX")   # another run may be making one too
+  tar -C "$fresh" --numeric-owner -cf "$tmp_tarball" . && mv "$tmp_tarball" "$TARBALL"
   rm -rf --one-file-system "$fresh"
 fi
 
@@ -350,6 +351,16 @@ check "the packaged unit runs /usr/sbin/holdfastd as User=holdfast, Group=holdfa
 directives() { grep -v '^[[:space:]]*#' "$1" | grep -v '^[[:space:]]*$' | grep -v '^DynamicUser=\|^User=\|^Group=\|^ExecStart=\|^Documentation='; }
 same_directives() { diff <(directives systemd/holdfastd.service) <(directives "$unit"); }
 check "the packaged unit keeps every other line of systemd/holdfastd.service (the hardening)" same_directives
+# systemd-analyze verify (host's systemd 252) on the packaged unit, ExecStart pointed at the
+# tree's binary since the host has no /usr/sbin/holdfastd.
+verify_unit() {
+  local d=$WORK/verify
+  mkdir -p "$d"
+  sed "s|^ExecStart=/usr/sbin/holdfastd|ExecStart=$R/usr/sbin/holdfastd|" "$unit" > "$d/holdfastd.service"
+  cp "$R/lib/systemd/system/holdfastd.socket" "$d/"
+  (cd "$d" && systemd-analyze verify --man=no holdfastd.service holdfastd.socket)
+}
+check "systemd-analyze verify accepts the packaged units" verify_unit
 check "the packaged socket unit is systemd/holdfastd.socket" same_file "$R/lib/systemd/system/holdfastd.socket" systemd/holdfastd.socket
 check "installing enabled no unit" bash -c "[ -z \"\$(find '$R/etc/systemd/system' -name 'holdfastd*' 2>/dev/null)\" ]"
 no_daemon_in() { [ -z "$(daemons_of "$1")" ]; }
@@ -450,10 +461,11 @@ pid2=$(stub_pid)
 check "upgrade: a new holdfastd process (was $pid1, now $pid2)" bash -c "[ -n '$pid2' ] && [ '$pid2' != '$pid1' ] && kill -0 '$pid2'"
 check "upgrade: the restarted daemon is up" wait_for "holdfastd after the upgrade" 30 healthy_in "$U"
 check "upgrade: it answers with the edited config (port $DNS_PORT2, loopback nsd)" answers "$U" "$DNS_PORT2"
+check "upgrade: the restarted daemon loaded the cache the old one wrote" grep -q 'cache loaded' "$U/var/log/holdfastd-stub.log"
 
 apt_in "$U" remove holdfast > "$WORK/upgrade-remove.log" 2>&1 || { cat "$WORK/upgrade-remove.log"; die "apt-get remove failed"; }
 check "remove: the prerm stopped holdfastd.service" \
-  bash -c "grep -q '^systemctl --quiet --system stop holdfastd.service\|^systemctl stop .*holdfastd.service\|stop holdfastd.service' '$stub_log' && ! kill -0 '$pid2' 2>/dev/null"
+  bash -c "grep -q '^systemctl stop holdfastd.service' '$stub_log' && ! kill -0 '$pid2' 2>/dev/null"
 check "remove: config and cache stay" \
   bash -c "cmp -s '$U/etc/holdfast/holdfast.toml' '$WORK/edited2.toml' && [ -s '$U/var/lib/holdfast/cache.bin' ]"
 apt_in "$U" purge holdfast > "$WORK/upgrade-purge.log" 2>&1 || { cat "$WORK/upgrade-purge.log"; die "apt-get purge failed"; }
