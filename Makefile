@@ -17,13 +17,17 @@ RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 INSTALL_BIN   = $(or $(BIN_DIR),$(RELEASE_BIN))
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
-.PHONY: all deps build release run test bench bench-micro profile fuzz soak sanitize sanitize-thread install uninstall clean check-root-port
+.PHONY: all deps deps-deb build release run test bench bench-micro profile fuzz soak sanitize sanitize-thread install uninstall clean check-root-port deb test-deb
 
 all: build
 
 # System packages: c-ares, the real authoritative server and clients the tests use.
 deps:
 	@scripts/install-deps.sh
+
+# Also what `make deb` and `make test-deb` use: debhelper, lintian, debootstrap.
+deps-deb:
+	@scripts/install-deps.sh --deb
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -95,6 +99,35 @@ uninstall:
 	rm -f "$(DESTDIR)$(DOCDIR)/holdfastd.txt" "$(DESTDIR)$(DOCDIR)/holdfastctl.txt"
 	rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
 	@echo "left $(DESTDIR)$(SYSCONFDIR)/holdfast/ and /var/lib/holdfast in place"
+
+# The Debian package (debian/): release binaries with the Swift runtime linked statically, built
+# by dpkg-buildpackage in a copy of the tree (its outputs go to the parent directory), then
+# collected in $(DEB_OUT)/. SwiftPM's build directory .build-deb is kept as a cache.
+DEB_OUT      ?= deb-out
+DEB_SRC       = $(DEB_OUT)/src/holdfast
+# No holdfast-dbgsym by default (compressing ~100 MB of Swift debug info takes minutes);
+# `make deb DEB_BUILD_OPTIONS=` builds it too.
+DEB_BUILD_OPTIONS ?= noautodbgsym
+deb: deps-deb
+	rm -rf "$(DEB_OUT)/src"
+	mkdir -p "$(DEB_SRC)"
+	tar -c --exclude=./.git --exclude='./.build*' --exclude='./$(DEB_OUT)' --exclude=./Fuzz/.build \
+	  --exclude=./Benchmarks/.build --exclude='./*-out' --exclude=./.test-output.log . | tar -x -C "$(DEB_SRC)"
+	cd "$(DEB_SRC)" && SWIFT_SCRATCH="$(CURDIR)/.build-deb" SWIFT="$(SWIFT)" DEB_BUILD_OPTIONS="$(DEB_BUILD_OPTIONS)" \
+	  dpkg-buildpackage -b -us -uc
+	rm -f "$(DEB_OUT)"/holdfast*_*.deb "$(DEB_OUT)"/holdfast*_*.ddeb "$(DEB_OUT)"/holdfast_*.changes "$(DEB_OUT)"/holdfast_*.buildinfo
+	mv "$(DEB_OUT)"/src/holdfast*_* "$(DEB_OUT)/"
+	rm -rf "$(DEB_OUT)/src"
+	@for b in holdfastd holdfastctl; do \
+	  ! ldd "$(CURDIR)/.build-deb/release/$$b" | grep -i swift || { echo "make deb: $$b links a Swift library from the toolchain" >&2; exit 1; }; \
+	done
+	@ls -l "$(DEB_OUT)"/holdfast_*.deb
+	@dpkg-deb -f "$(DEB_OUT)"/holdfast_*.deb Package Version Architecture Depends
+
+# Tests the package in deb-out/ (lintian; install, run, remove, purge and upgrade in a clean
+# Debian 12 debootstrap tree); see scripts/test-deb.sh.
+test-deb: deps-deb
+	scripts/test-deb.sh
 
 clean:
 	$(SWIFT) package clean

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Holdfast builds and tests with. Idempotent; quiet when all present.
+# --deb: also what `make deb` and `make test-deb` need (debhelper, lintian, debootstrap).
 set -euo pipefail
 packages=(libc-ares-dev pkg-config nsd bind9-dnsutils knot-dnsutils tmux iproute2 systemd)
+if [ "${1:-}" = --deb ]; then
+  packages+=(debhelper dpkg-dev lintian debootstrap)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
