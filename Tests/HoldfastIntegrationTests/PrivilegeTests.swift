@@ -62,6 +62,11 @@ struct PrivilegeTests {
         let answer = try await Dig.query("dropped.test", "A", server: daemon.address)
         #expect(answer.status == "NOERROR", "\(answer)")
         #expect(answer.answerData("A") == ["127.0.0.42"], "\(answer)")
+        // TCP too: accepting must not need a privilege the dropped daemon lacks (TCP_NODELAY
+        // was once set at SOL_SOCKET, i.e. SO_DEBUG, and every unprivileged accept was reset).
+        let overTCP = try await Dig.query("dropped.test", "A", server: daemon.address, options: .init(tcp: true))
+        #expect(overTCP.status == "NOERROR", "\(overTCP)")
+        #expect(overTCP.answerData("A") == ["127.0.0.42"], "\(overTCP)")
 
         let threads = try Self.threadCredentials(pid: daemon.process.pid)
         #expect(threads.count > 1)
