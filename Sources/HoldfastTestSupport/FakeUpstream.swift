@@ -427,11 +427,12 @@ private final class FakeUpstreamTCPHandler: ChannelInboundHandler {
     }
 }
 
-/// A small seeded generator (SplitMix64), so injected loss repeats run to run.
-struct SplitMix64: RandomNumberGenerator, Sendable {
+/// A small seeded generator (SplitMix64): injected loss and random test inputs repeat run to
+/// run, so a failing run can be replayed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
