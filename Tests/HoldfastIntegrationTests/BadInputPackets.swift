@@ -1,4 +1,5 @@
 import DNSWire
+import HoldfastTestSupport
 
 /// Deterministic malformed-packet generator for the black-box bad-input tests: every packet
 /// has a unique ID (its index), so replies can be matched to what provoked them.
