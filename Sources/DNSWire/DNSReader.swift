@@ -56,34 +56,11 @@ struct DNSReader {
     /// at its original place. Pointers must point strictly backwards (before the label that
     /// holds them), which rules out loops; the total is capped at 255 bytes.
     static func decodeName(_ bytes: UnsafeRawBufferPointer, at start: Int, into output: inout [UInt8]) throws(DNSWireError) -> Int {
-        var position = start
-        var resume: Int? = nil
-        var lowestPointerTarget = start
-        while true {
-            guard position < bytes.count else { throw .truncated(offset: position) }
-            let length = Int(bytes[position])
-            switch length & 0xC0 {
-            case 0x00:
-                if length == 0 {
-                    output.append(0)
-                    guard output.count <= 255 else { throw .nameTooLong }
-                    return resume ?? position + 1
-                }
-                guard position + 1 + length <= bytes.count else { throw .truncated(offset: position) }
-                output.append(UInt8(length))
-                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(position + 1)..<(position + 1 + length)]))
-                guard output.count < 255 else { throw .nameTooLong }
-                position += 1 + length
-            case 0xC0:
-                guard position + 1 < bytes.count else { throw .truncated(offset: position) }
-                let target = (length & 0x3F) << 8 | Int(bytes[position + 1])
-                guard target < lowestPointerTarget else { throw .badPointer(offset: position) }
-                if resume == nil { resume = position + 2 }
-                lowestPointerTarget = target
-                position = target
-            default:
-                throw .badLabelType(offset: position)
-            }
+        let end = try DNSNameWalk.walk(bytes, at: start) { range in
+            output.append(UInt8(range.count))
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[range]))
         }
+        output.append(0)
+        return end
     }
 }

@@ -42,10 +42,10 @@ public struct ParsedQuery: Sendable {
                 ownerIsRoot = true
                 try reader.skip(1)
             } else {
-                var scratch: [UInt8] = []
-                let afterName = try DNSReader.decodeName(buffer, at: nameStart, into: &scratch)
+                var labels = 0
+                let afterName = try DNSNameWalk.walk(buffer, at: nameStart) { _ in labels += 1 }
                 try reader.skip(afterName - nameStart)
-                ownerIsRoot = scratch == [0]
+                ownerIsRoot = labels == 0
             }
             let type = DNSType(try reader.readUInt16())
             let rclass = try reader.readUInt16()
@@ -81,8 +81,7 @@ public struct ParsedQuery: Sendable {
     }
 
     private static func skipRecord(_ reader: inout DNSReader) throws(DNSWireError) {
-        var scratch: [UInt8] = []
-        let afterName = try DNSReader.decodeName(reader.bytes, at: reader.offset, into: &scratch)
+        let afterName = try DNSNameWalk.walk(reader.bytes, at: reader.offset)
         try reader.skip(afterName - reader.offset)
         try reader.skip(8)
         let length = Int(try reader.readUInt16())

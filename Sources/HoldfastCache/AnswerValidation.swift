@@ -1,3 +1,5 @@
+import DNSWire
+
 /// Checks a restored answer without decoding it into a `DNSMessage` (no allocation): the
 /// same guarantees as `StoredAnswer.isWellFormed` — one uncompressed question at offset 12,
 /// every record framed exactly to the end, names valid (compression pointers strictly
@@ -44,31 +46,10 @@ enum AnswerValidation {
 
     /// The position after the name at `start` (after its pointer, if compressed), or nil.
     /// In-place labels before the first pointer must end by `limit`.
+    /// The offset past the (possibly compressed) name at `start`, whose first labels end by
+    /// `limit`; pointers strictly backwards, never into the header. Nil when it is not a name.
     static func skipName(_ raw: UnsafeRawBufferPointer, at start: Int, limit: Int) -> Int? {
-        var position = start
-        var resume: Int? = nil
-        var total = 0
-        while true {
-            let bound = resume == nil ? limit : raw.count
-            guard position < bound else { return nil }
-            let length = Int(raw[position])
-            if length == 0 {
-                guard total + 1 <= 255 else { return nil }
-                return resume ?? position + 1
-            }
-            if length & 0xC0 == 0xC0 {
-                guard position + 1 < bound else { return nil }
-                let target = (length & 0x3F) << 8 | Int(raw[position + 1])
-                guard target >= 12, target < position else { return nil }  // strictly backwards: terminates
-                if resume == nil { resume = position + 2 }
-                position = target
-                continue
-            }
-            guard length <= 63 else { return nil }
-            total += 1 + length
-            guard total <= 255 else { return nil }
-            position += 1 + length
-        }
+        DNSNameWalk.end(of: raw, at: start, limit: limit, minimumPointerTarget: 12)
     }
 
     @inline(__always)

@@ -156,14 +156,6 @@ enum NameBytes {
     /// True when `length` bytes at `start` are exactly one valid uncompressed name.
     static func isValidName(_ bytes: UnsafeRawBufferPointer, start: Int, length: Int) -> Bool {
         guard length >= 1, length <= 255, start + length <= bytes.count else { return false }
-        var index = start
-        let end = start + length
-        while index < end {
-            let label = Int(bytes[index])
-            if label == 0 { return index + 1 == end }
-            guard label <= 63 else { return false }
-            index += 1 + label
-        }
-        return false
+        return DNSNameWalk.end(of: bytes, at: start, limit: start + length, pointers: false) == start + length
     }
 }
