@@ -67,7 +67,7 @@ extension UpstreamEngine {
         }
         server.health.probeSent(now: .now)
         attempt.rto = server.rtt.rto
-        attempt.rtoTimer = loop.schedule(after: attempt.rto) { [self] in probeSilent(attempt) }
+        attempt.rtoTimer = loop.schedule(after: attempt.rto) { [self] in rtoExpired(attempt) }
     }
 
     /// A name the server answered; else one another server answered, if routes send that name
@@ -79,22 +79,7 @@ extension UpstreamEngine {
            routes.providers(for: shared.question.name).contains(index) {
             return shared
         }
-        return server.probeQuestion
-    }
-
-    /// A probe stayed silent for its RTO. If the server answered anything since it was sent
-    /// it is alive (the probe was lost or slow); otherwise the probe failed.
-    private func probeSilent(_ attempt: Attempt) {
-        attempt.rtoTimer = nil
-        attempt.pastRTO = true
-        let server = attempt.server
-        if server.wasSilent(since: attempt.started) {
-            apply(server.health.probeFailed(.timeout, now: .now), to: server)
-            server.rtt.timedOut()
-        } else {
-            apply(server.health.probeAnswered(now: .now), to: server)
-        }
-        schedulePublish()
+        return server.lastQuestion ?? (DNSQuestion(name: .root, type: .ns, qclass: .in), false)
     }
 
     /// A down server is probed every `probe_interval_s`.
@@ -136,9 +121,7 @@ extension UpstreamEngine {
             providers.flatMap { provider in provider.servers.map { ("\(provider.name) \($0.label)", $0) } },
             uniquingKeysWith: { first, _ in first })
         let transportChanged = new.timeoutMs != configuration.timeoutMs || new.rotateAfterQueries != configuration.rotateAfterQueries
-        if new.retryBudgetPercent != configuration.retryBudgetPercent {
-            budget = RetryBudgetBox(RetryBudget(percent: new.retryBudgetPercent)) { [observer] in observer?.retryBudgetExhausted() }
-        }
+        if new.retryBudgetPercent != configuration.retryBudgetPercent { budget = Self.makeBudget(new, observer: observer) }
         configuration = new
         routes = RouteTable(new)
         var kept = Set<ObjectIdentifier>()

@@ -38,12 +38,15 @@ final class UpstreamEngine: @unchecked Sendable {
         self.observer = observer
         self.board = board
         self.routes = RouteTable(configuration)
-        self.budget = RetryBudgetBox(RetryBudget(percent: configuration.retryBudgetPercent)) { [observer] in
-            observer?.retryBudgetExhausted()
-        }
+        self.budget = Self.makeBudget(configuration, observer: observer)
         self.providers = configuration.providers.map { provider in
             (provider.name, provider.servers.map { makeServer(provider: provider.name, address: $0, configuration: configuration) })
         }
+    }
+
+    /// The pool's retry budget for `configuration`, reporting refusals to `observer`.
+    static func makeBudget(_ configuration: UpstreamConfiguration, observer: (any UpstreamObserver)?) -> RetryBudgetBox {
+        RetryBudgetBox(RetryBudget(percent: configuration.retryBudgetPercent)) { observer?.retryBudgetExhausted() }
     }
 
     /// A server's state and its transport (c-ares for every `dns` server).
@@ -129,22 +132,27 @@ final class UpstreamEngine: @unchecked Sendable {
         completion(result)
     }
 
-    /// The attempt stayed silent for its RTO. The silence counts against the server only if
-    /// nothing good came from it since the attempt was sent (a server that answers other
-    /// questions meanwhile is alive: this was a lost packet or a slow name). c-ares keeps
-    /// waiting for the attempt up to `timeout_ms`; a late answer still counts.
-    private func rtoExpired(_ attempt: Attempt) {
+    /// An attempt (a question's or a probe) stayed silent for its RTO. The silence counts
+    /// against the server only if nothing good came from it since the attempt was sent (a
+    /// server that answers other questions meanwhile is alive: this was a lost packet or a slow
+    /// name — and a probe's silence then is no failure). c-ares keeps waiting for the attempt
+    /// up to `timeout_ms`; a late answer still counts.
+    func rtoExpired(_ attempt: Attempt) {
         attempt.rtoTimer = nil
         attempt.pastRTO = true
         let server = attempt.server
         if server.wasSilent(since: attempt.started) {
             // Judged before backing off, so a probe it sends waits the RTO the silence was
             // measured with and a dead server is known as fast as before.
-            apply(server.health.questionFailed(.timeout, now: .now), to: server)
+            let action = attempt.isProbe
+                ? server.health.probeFailed(.timeout, now: .now) : server.health.questionFailed(.timeout, now: .now)
+            apply(action, to: server)
             // Only a silent server's RTO backs off. A lost packet while the server answers
             // others is the question's own (its resend waits twice as long): hundreds of
             // losses in one burst must not push every new question's RTO to `timeout_ms`.
             server.rtt.timedOut()
+        } else if attempt.isProbe {
+            apply(server.health.probeAnswered(now: .now), to: server)
         }
         schedulePublish()
         guard let state = attempt.question, !state.isFinished else { return }
@@ -172,7 +180,8 @@ final class UpstreamEngine: @unchecked Sendable {
             DNSMessage.makeQuery(id: id, question: sentQuestion, dnssecOK: dnssecOK, udpPayloadSize: 1232)
         }, completion: { [self] reply in completed(attempt, reply) })
         guard let id = sent else {
-            logger.error("cannot send to upstream server", metadata: ["server": "\(server.label)"])
+            logger.error("cannot send to upstream server", metadata: [
+                "server": "\(server.label)", "error": "\(server.transport.setupError ?? "unknown")"])
             return nil
         }
         attempt.queryID = id

@@ -45,11 +45,6 @@ final class ServerState {
 
     var isUsable: Bool { health.isUp && !removed }
 
-    /// What a probe asks: a name this server answered, else the last it was asked, else `. NS`.
-    var probeQuestion: (question: DNSQuestion, dnssecOK: Bool) {
-        lastAnsweredQuestion ?? lastQuestion ?? (DNSQuestion(name: .root, type: .ns, qclass: .in), false)
-    }
-
     /// True when nothing good came from this server since `instant`.
     func wasSilent(since instant: ContinuousClock.Instant) -> Bool {
         guard let lastAnswerAt else { return true }

@@ -18,6 +18,9 @@ protocol UpstreamTransport: AnyObject {
 
     /// Stops taking new queries (reload, removal); queries in flight finish.
     func retire()
+
+    /// Why the last `send` could not be made, for the log; nil after a successful one.
+    var setupError: String? { get }
 }
 
 /// `dns` servers through c-ares: one channel per server at a time, replaced after
@@ -30,8 +33,7 @@ final class CAresTransport: UpstreamTransport {
     private unowned let loop: CAresEventLoop
     private var channel: CAresChannel?
     private var random = SystemRandomNumberGenerator()
-    /// Why the last channel could not be made, for the log (once per failure).
-    private(set) var lastSetupError: String?
+    private(set) var setupError: String?
 
     init(address: UpstreamServerAddress, timeoutMs: Int, rotateAfterQueries: Int, loop: CAresEventLoop) {
         self.address = address
@@ -62,9 +64,9 @@ final class CAresTransport: UpstreamTransport {
         retire()
         do {
             channel = try CAresChannel(server: address, timeoutMs: timeoutMs, loop: loop)
-            lastSetupError = nil
+            setupError = nil
         } catch {
-            lastSetupError = "\(error)"
+            setupError = "\(error)"
         }
         return channel
     }
