@@ -28,13 +28,7 @@ import Testing
             let result = await pool.resolve(try aQuestion("n\(index).broken.test"), dnssecOK: false)
             #expect(result.error != nil, "a broken name must fail: \(result)")
         }
-        try await settle(pool, fakes)
-        for index in 0..<5 {
-            let result = await pool.resolve(try aQuestion("ok\(index).example"), dnssecOK: false)
-            #expect(result.provider == "p0", "ordinary name \(index): \(result)")
-        }
-        #expect(pool.status().allSatisfy { $0.servers.allSatisfy(\.isUp) })
-        #expect(observer.changes.isEmpty, "no server changed state: \(observer.changes)")
+        try await expectOrdinaryNamesAnsweredByTheFirst(pool, fakes, observer)
         pool.shutdown()
         await stopFakes(fakes)
     }
@@ -50,13 +44,7 @@ import Testing
             return await group.reduce(into: [UpstreamResult]()) { $0.append($1) }
         }
         #expect(results.allSatisfy { $0.error == .timeout }, "\(results)")
-        try await settle(pool, fakes)
-        for index in 0..<5 {
-            let result = await pool.resolve(try aQuestion("ok\(index).example"), dnssecOK: false)
-            #expect(result.provider == "p0", "ordinary name \(index): \(result)")
-        }
-        #expect(pool.status().allSatisfy { $0.servers.allSatisfy(\.isUp) })
-        #expect(observer.changes.isEmpty, "no server changed state: \(observer.changes)")
+        try await expectOrdinaryNamesAnsweredByTheFirst(pool, fakes, observer)
         // Each broken question was sent to both providers and resent while it was young; the
         // probes asked the name each server had answered.
         // warm.example was asked of p0 once by the test; every other query for it is a probe.
@@ -89,6 +77,21 @@ import Testing
         #expect(fakes[0].queryCount == before, "a down server is not asked")
         pool.shutdown()
         await stopFakes(fakes)
+    }
+
+    /// Once the probes settled: five ordinary names answered by the first provider, every
+    /// server up, and no server ever changed state.
+    private func expectOrdinaryNamesAnsweredByTheFirst(
+        _ pool: UpstreamPool, _ fakes: [FakeUpstream], _ observer: RecordingObserver,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        try await settle(pool, fakes)
+        for index in 0..<5 {
+            let result = await pool.resolve(try aQuestion("ok\(index).example"), dnssecOK: false)
+            #expect(result.provider == "p0", "ordinary name \(index): \(result)", sourceLocation: sourceLocation)
+        }
+        #expect(pool.status().allSatisfy { $0.servers.allSatisfy(\.isUp) }, sourceLocation: sourceLocation)
+        #expect(observer.changes.isEmpty, "no server changed state: \(observer.changes)", sourceLocation: sourceLocation)
     }
 
     /// Waits until no probe is in flight (so health has settled), bounded.
