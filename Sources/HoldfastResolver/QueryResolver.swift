@@ -115,31 +115,28 @@ public final class QueryResolver: Sendable {
             if prefetch && prefetchEnabled { startPrefetch(key, query: query) }
             return answerNow(query, .stored(hit.answer, ttl: .countDown(elapsedSeconds: hit.elapsedSeconds), extendedErrors: []), source: .cache, observer: observer)
         case .stale(let hit, _, let refreshBlocked):
-            var inputs = StaleDecision.Inputs(hasStale: true, refreshRecentlyFailed: refreshBlocked)
-            inputs.upstreamKnownDown = !refreshBlocked && upstream.isKnownDown(for: question.name)
-            inputs.recentlyFailed = !refreshBlocked && !inputs.upstreamKnownDown && failures.blocking(key, now: now) != nil
-            return decided(inputs, query: query, stale: hit.answer, observer: observer)
+            return decided(query, key: key, stale: hit.answer, refreshRecentlyFailed: refreshBlocked, now: now, observer: observer)
         case .miss:
-            var inputs = StaleDecision.Inputs(hasStale: false)
-            inputs.upstreamKnownDown = upstream.isKnownDown(for: question.name)
-            inputs.recentlyFailed = !inputs.upstreamKnownDown && failures.blocking(key, now: now) != nil
-            return decided(inputs, query: query, stale: nil, observer: observer)
+            return decided(query, key: key, stale: nil, refreshRecentlyFailed: false, now: now, observer: observer)
         }
     }
 
-    /// Performs the stale decision for a query that missed the fresh cache.
-    private func decided(_ inputs: StaleDecision.Inputs, query: ClientQuery, stale: StoredAnswer?, observer: some ResolverObserver) -> Disposition {
-        switch StaleDecision.beforeFetch(inputs, clientTimeoutMs: 0) {
-        case .fetch:
-            return .resolve(query)
-        case .answerStale:
-            if inputs.recentlyFailed { observer.failureCacheHit() }
-            guard let stale else { return answerNow(query, .message(Self.serverFailure(to: query)), source: .error, observer: observer) }
+    /// Performs the stale decision for a query that missed the fresh cache. The upstream and
+    /// failure-cache look-ups are made only while they can still change the decision.
+    private func decided(
+        _ query: ClientQuery, key: CacheKey, stale: StoredAnswer?, refreshRecentlyFailed: Bool, now: UInt64,
+        observer: some ResolverObserver
+    ) -> Disposition {
+        var inputs = StaleDecision.Inputs(hasStale: stale != nil, refreshRecentlyFailed: refreshRecentlyFailed)
+        inputs.upstreamKnownDown = !refreshRecentlyFailed && upstream.isKnownDown(for: query.question.name)
+        inputs.recentlyFailed = !refreshRecentlyFailed && !inputs.upstreamKnownDown && failures.blocking(key, now: now) != nil
+        let decision = StaleDecision.beforeFetch(inputs)
+        if case .fetch = decision { return .resolve(query) }
+        if inputs.recentlyFailed { observer.failureCacheHit() }
+        if decision == .answerStale, let stale {
             return answerNow(query, staleReply(stale), source: .stale, observer: observer)
-        case .servfail:
-            if inputs.recentlyFailed { observer.failureCacheHit() }
-            return answerNow(query, .message(Self.serverFailure(to: query)), source: .error, observer: observer)
         }
+        return answerNow(query, .message(Self.serverFailure(to: query)), source: .error, observer: observer)
     }
 
     private func answerNow(_ query: ClientQuery, _ reply: Reply, source: AnswerSource, provider: String? = nil, observer: some ResolverObserver) -> Disposition {
@@ -187,8 +184,7 @@ public final class QueryResolver: Sendable {
         if case .stale = cache.peek(key, now: now) { inputs.hasStale = true }
         // The question may have failed since the synchronous path looked.
         inputs.recentlyFailed = failures.blocking(key, now: now) != nil
-        let timeout = configuration.withLock { $0.clientTimeoutMs }
-        guard case .fetch(let staleAfterMs) = StaleDecision.beforeFetch(inputs, clientTimeoutMs: timeout) else {
+        guard case .fetch(let staleFallback) = StaleDecision.beforeFetch(inputs) else {
             observer.failureCacheHit()
             return deliver(.done(.failed), key: key, query: query, respond: respond)
         }
@@ -198,11 +194,12 @@ public final class QueryResolver: Sendable {
         } else {
             observer.coalesced()
         }
-        let armDeadline = flight.wait(early: staleAfterMs != nil) { [self] event in
+        let armDeadline = flight.wait(early: staleFallback) { [self] event in
             deliver(event, key: key, query: query, respond: respond)
         }
-        if armDeadline, let staleAfterMs {
-            let remaining = flight.started + .milliseconds(staleAfterMs) - ContinuousClock.now
+        if armDeadline {
+            let timeout = configuration.withLock { $0.clientTimeoutMs }
+            let remaining = flight.started + .milliseconds(timeout) - ContinuousClock.now
             upstream.schedule(after: max(.zero, remaining)) { flight.deadlinePassed() }
         }
     }

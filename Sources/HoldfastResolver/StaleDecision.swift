@@ -8,9 +8,9 @@ enum StaleDecision: Equatable {
     case answerStale
     /// Nothing to answer with: SERVFAIL (EDE 22) now.
     case servfail
-    /// Go upstream. With stale data, `staleAfterMs` is when (counted from the fetch's start) the
-    /// client gets the stale answer if the fetch is still silent; nil without stale data.
-    case fetch(staleAfterMs: Int?)
+    /// Go upstream. With `staleFallback`, the client gets the stale answer if the fetch is still
+    /// silent `client_timeout_ms` after it started.
+    case fetch(staleFallback: Bool)
 
     /// What is known when a query missed the fresh cache.
     struct Inputs: Equatable {
@@ -26,14 +26,14 @@ enum StaleDecision: Equatable {
 
     /// Before a fetch: when nothing upstream can answer now (known down, the question failed
     /// recently, the data's refresh failed recently), answer at once — stale if there is data,
-    /// else SERVFAIL; otherwise fetch, falling back to stale data after `clientTimeoutMs`.
-    static func beforeFetch(_ inputs: Inputs, clientTimeoutMs: Int) -> StaleDecision {
+    /// else SERVFAIL; otherwise fetch, falling back to stale data if there is any.
+    static func beforeFetch(_ inputs: Inputs) -> StaleDecision {
         if inputs.hasStale {
             if inputs.refreshRecentlyFailed || inputs.upstreamKnownDown || inputs.recentlyFailed { return .answerStale }
-            return .fetch(staleAfterMs: clientTimeoutMs)
+            return .fetch(staleFallback: true)
         }
         if inputs.upstreamKnownDown || inputs.recentlyFailed { return .servfail }
-        return .fetch(staleAfterMs: nil)
+        return .fetch(staleFallback: false)
     }
 
     /// A fetch ended without an answer (every attempt failed, every server went down, or the

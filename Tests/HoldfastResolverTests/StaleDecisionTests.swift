@@ -6,22 +6,22 @@ import Testing
     typealias Inputs = StaleDecision.Inputs
 
     @Test("With stale data", arguments: [
-        (Inputs(hasStale: true), StaleDecision.fetch(staleAfterMs: 1800)),
+        (Inputs(hasStale: true), StaleDecision.fetch(staleFallback: true)),
         (Inputs(hasStale: true, refreshRecentlyFailed: true), .answerStale),
         (Inputs(hasStale: true, upstreamKnownDown: true), .answerStale),
         (Inputs(hasStale: true, recentlyFailed: true), .answerStale),
     ])
     func withStaleData(inputs: Inputs, expected: StaleDecision) {
-        #expect(StaleDecision.beforeFetch(inputs, clientTimeoutMs: 1800) == expected)
+        #expect(StaleDecision.beforeFetch(inputs) == expected)
     }
 
     @Test("Without stale data", arguments: [
-        (Inputs(hasStale: false), StaleDecision.fetch(staleAfterMs: nil)),
+        (Inputs(hasStale: false), StaleDecision.fetch(staleFallback: false)),
         (Inputs(hasStale: false, upstreamKnownDown: true), .servfail),
         (Inputs(hasStale: false, recentlyFailed: true), .servfail),
     ])
     func withoutStaleData(inputs: Inputs, expected: StaleDecision) {
-        #expect(StaleDecision.beforeFetch(inputs, clientTimeoutMs: 1800) == expected)
+        #expect(StaleDecision.beforeFetch(inputs) == expected)
     }
 
     @Test func afterAFailedFetch() {
