@@ -157,9 +157,8 @@ final class UpstreamEngine: @unchecked Sendable {
         schedulePublish()
         guard let state = attempt.question, !state.isFinished else { return }
         let actions = state.machine.silent(attempt: attempt.number, now: .now, servers: state.view)
-        for case .send(_, let candidate, _) in actions where state.candidates[candidate] === server {
-            server.retransmissions += 1
-            logger.debug("resending after silence", metadata: ["question": "\(state.question)", "server": "\(server.label)"])
+        if !actions.isEmpty {
+            logger.debug("resending after silence", metadata: ["question": "\(state.question)", "silent": "\(server.label)"])
         }
         perform(actions, for: state)
     }

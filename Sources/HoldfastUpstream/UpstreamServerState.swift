@@ -21,8 +21,6 @@ final class ServerState {
     var lastAnswerAt: ContinuousClock.Instant?
     var queries: UInt64 = 0
     var failures: UInt64 = 0
-    /// Attempts resent after a silence (retransmissions), to this server.
-    var retransmissions: UInt64 = 0
     /// The periodic probe of a down server.
     var probeTimer: TimerHeap.ID?
     /// When a state change of this server was last logged at notice/warning level, and how
