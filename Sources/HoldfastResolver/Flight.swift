@@ -131,6 +131,8 @@ final class FlightTable: Sendable {
             if state.flights[key] === flight { state.flights[key] = nil }
         }
         flight.finish(outcome)
+        // Counted down only after the waiters were answered, so a drain never returns (and the
+        // sockets close) before the last clients got their replies.
         let idle = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.active -= 1
             active.store(state.active, ordering: .relaxed)
