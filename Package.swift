@@ -31,6 +31,12 @@ let package = Package(
             pkgConfig: "libcares",
             providers: [.apt(["libc-ares-dev"])]
         ),
+        // The system OpenSSL (libssl3), for DNS over TLS: module map + shim header only.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // recvmmsg/sendmmsg wrappers for the UDP listener (they need _GNU_SOURCE).
         .target(name: "CSocketBatch"),
         // DNS wire format: no dependencies.
@@ -42,10 +48,12 @@ let package = Package(
             dependencies: ["NetAddress", "DNSWire", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .target(name: "HoldfastCache", dependencies: ["DNSWire"]),
+        // TLS client sessions over non-blocking sockets (OpenSSL): no DNS, no event loop.
+        .target(name: "HoldfastTLS", dependencies: ["COpenSSL"]),
         .target(
             name: "HoldfastUpstream",
             dependencies: [
-                "CAres", "DNSWire",
+                "CAres", "DNSWire", "HoldfastTLS",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -43,6 +43,20 @@ public struct EDNS: Hashable, Sendable {
         }
     }
 
+    /// edns-tcp-keepalive (RFC 7828).
+    public static let tcpKeepaliveOptionCode: UInt16 = 11
+    /// Padding (RFC 7830).
+    public static let paddingOptionCode: UInt16 = 12
+
+    /// The idle timeout a server asked for with edns-tcp-keepalive, in units of 100 ms; nil
+    /// when it sent none (or the option without a timeout, which only a client may send).
+    public var tcpKeepaliveTimeout: UInt16? {
+        guard let option = options.first(where: { $0.code == Self.tcpKeepaliveOptionCode }), option.data.count == 2 else {
+            return nil
+        }
+        return UInt16(option.data[0]) << 8 | UInt16(option.data[1])
+    }
+
     /// Wire length of this OPT record including its fixed part.
     var wireLength: Int { 11 + options.reduce(0) { $0 + 4 + $1.data.count } }
 }

@@ -28,6 +28,8 @@ final class CAresEventLoop: @unchecked Sendable {
     private var timers = TimerHeap()
     private var completions: [() -> Void] = []
     private var socketOwners: [Int32: CAresChannel] = [:]
+    /// Sockets of other transports (TLS connections), with what to call when they are ready.
+    private var watchers: [Int32: (_ readable: Bool, _ writable: Bool) -> Void] = [:]
     private var channels: [ObjectIdentifier: CAresChannel] = [:]
     private var running = true
 
@@ -145,6 +147,23 @@ final class CAresEventLoop: @unchecked Sendable {
         }
     }
 
+    /// Waits for `fd` (not a c-ares socket) to become readable and/or writable, calling
+    /// `handler` on the loop thread each time it is (errors and hang-ups count as readable).
+    /// Calling it again for the same fd changes the interest and the handler.
+    func watch(fd: Int32, readable: Bool, writable: Bool, handler: @escaping (_ readable: Bool, _ writable: Bool) -> Void) {
+        var event = epoll_event()
+        event.events = (readable ? EPOLLIN.rawValue : 0) | (writable ? EPOLLOUT.rawValue : 0)
+        event.data.fd = fd
+        let op = watchers[fd] == nil ? EPOLL_CTL_ADD : EPOLL_CTL_MOD
+        watchers[fd] = handler
+        _ = epoll_ctl(epollFD, op, fd, &event)
+    }
+
+    /// Stops watching `fd`; call before closing it.
+    func unwatch(fd: Int32) {
+        if watchers.removeValue(forKey: fd) != nil { _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil) }
+    }
+
     // MARK: The loop
 
     private func run() {
@@ -164,9 +183,15 @@ final class CAresEventLoop: @unchecked Sendable {
                         _ = eventfd_read(wakeFD, &value)
                         continue
                     }
+                    let flags = events[index].events
+                    if let watcher = watchers[fd] {
+                        watcher(flags & (EPOLLIN.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0,
+                                flags & EPOLLOUT.rawValue != 0)
+                        drainCompletions()
+                        continue
+                    }
                     // A socket closed while processing an earlier event is gone from the map.
                     guard let channel = socketOwners[fd], let handle = channel.handle else { continue }
-                    let flags = events[index].events
                     let readFD = flags & (EPOLLIN.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 ? fd : ARES_SOCKET_BAD
                     let writeFD = flags & EPOLLOUT.rawValue != 0 ? fd : ARES_SOCKET_BAD
                     ares_process_fd(handle, readFD, writeFD)

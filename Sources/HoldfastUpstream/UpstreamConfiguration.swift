@@ -1,4 +1,5 @@
 import DNSWire
+import HoldfastTLS
 
 /// An upstream server's address: an IP literal (IPv4 or IPv6) and a port.
 public struct UpstreamServerAddress: Sendable, Hashable, CustomStringConvertible {
@@ -49,13 +50,39 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         case race
     }
 
+    /// How queries reach a provider's servers.
+    public enum Transport: Sendable, Hashable {
+        /// Plain DNS through c-ares (UDP, TCP on truncation).
+        case dns
+        /// DNS over TLS (RFC 7858), authenticated as `TLSClientSettings` says.
+        case tls(TLSClientSettings)
+
+        /// The name in `/upstreams`: "dns", "tls".
+        public var name: String {
+            switch self {
+            case .dns: "dns"
+            case .tls: "tls"
+            }
+        }
+
+        /// The port a server without one uses: 53, or 853 for DNS over TLS.
+        public var defaultPort: UInt16 {
+            switch self {
+            case .dns: 53
+            case .tls: 853
+            }
+        }
+    }
+
     /// A named group of servers run by one operator.
     public struct Provider: Sendable, Equatable {
         public var name: String
         public var servers: [UpstreamServerAddress]
-        public init(name: String, servers: [UpstreamServerAddress]) {
+        public var transport: Transport
+        public init(name: String, servers: [UpstreamServerAddress], transport: Transport = .dns) {
             self.name = name
             self.servers = servers
+            self.transport = transport
         }
     }
 
@@ -87,11 +114,15 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     /// Attempts beyond a question's first: at most this share (percent) of the last 10 s of
     /// questions, but at least 10 per second.
     public var retryBudgetPercent: Int
+    /// An encrypted connection without queries for this long is closed (sooner when the server
+    /// asks for less with edns-tcp-keepalive).
+    public var tlsIdleTimeoutMs: Int
 
     public init(
         policy: Policy = .failover, timeoutMs: Int = 1000, hedgeAfterMs: Int = 250, failureThreshold: Int = 3,
         probeIntervalSeconds: Int = 5, providers: [Provider], routes: [Route] = [],
-        randomizeCase: Bool = true, rotateAfterQueries: Int = 100, retryBudgetPercent: Int = 20
+        randomizeCase: Bool = true, rotateAfterQueries: Int = 100, retryBudgetPercent: Int = 20,
+        tlsIdleTimeoutMs: Int = 10_000
     ) {
         self.policy = policy
         self.timeoutMs = timeoutMs
@@ -103,5 +134,6 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         self.randomizeCase = randomizeCase
         self.rotateAfterQueries = rotateAfterQueries
         self.retryBudgetPercent = retryBudgetPercent
+        self.tlsIdleTimeoutMs = tlsIdleTimeoutMs
     }
 }

@@ -121,6 +121,7 @@ extension UpstreamEngine {
             providers.flatMap { provider in provider.servers.map { ("\(provider.name) \($0.label)", $0) } },
             uniquingKeysWith: { first, _ in first })
         let transportChanged = new.timeoutMs != configuration.timeoutMs || new.rotateAfterQueries != configuration.rotateAfterQueries
+            || new.tlsIdleTimeoutMs != configuration.tlsIdleTimeoutMs
         if new.retryBudgetPercent != configuration.retryBudgetPercent { budget = Self.makeBudget(new, observer: observer) }
         configuration = new
         routes = RouteTable(new)
@@ -128,8 +129,8 @@ extension UpstreamEngine {
         providers = new.providers.map { provider in
             (provider.name, provider.servers.map { address in
                 let key = "\(provider.name) \(address.description)"
-                guard let server = old[key] else {
-                    return makeServer(provider: provider.name, address: address, configuration: new)
+                guard let server = old[key], server.transportKind == provider.transport else {
+                    return makeServer(provider: provider, address: address, configuration: new)
                 }
                 kept.insert(ObjectIdentifier(server))
                 server.health.failureThreshold = max(1, new.failureThreshold)
@@ -137,7 +138,7 @@ extension UpstreamEngine {
                 if transportChanged {
                     server.rtt = SmoothedRTT(ceilingMs: Double(max(1, new.timeoutMs)))
                     server.transport.retire()
-                    server.transport = makeTransport(address, new)
+                    server.transport = makeTransport(for: server, new)
                 }
                 return server
             })
@@ -161,6 +162,7 @@ extension UpstreamEngine {
         }
         for provider in providers {
             for server in provider.servers {
+                server.transport.cancelAll()
                 server.transport.retire()
                 if let timer = server.probeTimer { loop.cancel(timer) }
             }

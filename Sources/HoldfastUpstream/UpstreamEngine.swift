@@ -40,7 +40,7 @@ final class UpstreamEngine: @unchecked Sendable {
         self.routes = RouteTable(configuration)
         self.budget = Self.makeBudget(configuration, observer: observer)
         self.providers = configuration.providers.map { provider in
-            (provider.name, provider.servers.map { makeServer(provider: provider.name, address: $0, configuration: configuration) })
+            (provider.name, provider.servers.map { makeServer(provider: provider, address: $0, configuration: configuration) })
         }
     }
 
@@ -49,13 +49,33 @@ final class UpstreamEngine: @unchecked Sendable {
         RetryBudgetBox(RetryBudget(percent: configuration.retryBudgetPercent)) { observer?.retryBudgetExhausted() }
     }
 
-    /// A server's state and its transport (c-ares for every `dns` server).
-    func makeServer(provider: String, address: UpstreamServerAddress, configuration: UpstreamConfiguration) -> ServerState {
-        ServerState(provider: provider, address: address, configuration: configuration, transport: makeTransport(address, configuration))
+    /// A server's state and its transport (c-ares for `dns`, TLS for `tls`).
+    func makeServer(provider: UpstreamConfiguration.Provider, address: UpstreamServerAddress,
+                    configuration: UpstreamConfiguration) -> ServerState {
+        let server = ServerState(
+            provider: provider.name, address: address, configuration: configuration, transportKind: provider.transport)
+        server.transport = makeTransport(for: server, configuration)
+        return server
     }
 
-    func makeTransport(_ address: UpstreamServerAddress, _ configuration: UpstreamConfiguration) -> any UpstreamTransport {
-        CAresTransport(address: address, timeoutMs: configuration.timeoutMs, rotateAfterQueries: configuration.rotateAfterQueries, loop: loop)
+    /// The transport `server.transportKind` names. A TLS transport reports handshakes to the
+    /// observer and republishes the status when its connection opens or closes.
+    func makeTransport(for server: ServerState, _ configuration: UpstreamConfiguration) -> any UpstreamTransport {
+        switch server.transportKind {
+        case .dns:
+            return CAresTransport(
+                address: server.address, timeoutMs: configuration.timeoutMs,
+                rotateAfterQueries: configuration.rotateAfterQueries, loop: loop)
+        case .tls(let settings):
+            let (provider, label) = (server.provider, server.label)
+            return TLSTransport(
+                address: server.address, settings: settings, timeoutMs: configuration.timeoutMs,
+                idleTimeoutMs: configuration.tlsIdleTimeoutMs, loop: loop,
+                onHandshake: { [weak self] result in
+                    self?.observer?.tlsHandshake(provider: provider, server: label, result: result)
+                },
+                onConnectionChange: { [weak self] in self?.schedulePublish() })
+        }
     }
 
     // MARK: Questions
@@ -169,14 +189,16 @@ final class UpstreamEngine: @unchecked Sendable {
     /// and sends it. Nil when the transport could not send (it could not open a channel).
     @discardableResult
     func startAttempt(server: ServerState, question: DNSQuestion, dnssecOK: Bool, owner: QuestionState?, number: Int = -1) -> Attempt? {
-        let randomize = configuration.randomizeCase && server.caseRandomization
+        let encrypted = server.transport.isEncrypted
+        let randomize = configuration.randomizeCase && server.caseRandomization && !encrypted
         var sentQuestion = question
         if randomize { sentQuestion.name = question.name.randomizingCase(using: &random) }
         let attempt = Attempt(
             server: server, question: owner, number: number, queryID: 0, sentQuestion: sentQuestion,
             usedCaseRandomization: randomize, started: .now)
         let sent = server.transport.send({ id in
-            DNSMessage.makeQuery(id: id, question: sentQuestion, dnssecOK: dnssecOK, udpPayloadSize: 1232)
+            encrypted ? DNSMessage.makeStreamQuery(id: id, question: sentQuestion, dnssecOK: dnssecOK)
+                : DNSMessage.makeQuery(id: id, question: sentQuestion, dnssecOK: dnssecOK, udpPayloadSize: 1232)
         }, completion: { [self] reply in completed(attempt, reply) })
         guard let id = sent else {
             logger.error("cannot send to upstream server", metadata: [

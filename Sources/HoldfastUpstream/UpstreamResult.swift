@@ -17,6 +17,9 @@ public enum UpstreamError: Error, Sendable, Equatable, CustomStringConvertible {
     case noServers
     /// The pool was shut down or reconfigured away.
     case cancelled
+    /// An encrypted transport could not connect securely: handshake, certificate, name or pin
+    /// (the text starts with "tls: "). Nothing was sent to the server.
+    case tls(String)
 
     public var description: String {
         switch self {
@@ -29,6 +32,7 @@ public enum UpstreamError: Error, Sendable, Equatable, CustomStringConvertible {
         case .mismatchedReply: return "mismatched reply"
         case .noServers: return "no upstream server for this name"
         case .cancelled: return "cancelled"
+        case .tls(let what): return what
         }
     }
 
@@ -43,6 +47,7 @@ public enum UpstreamError: Error, Sendable, Equatable, CustomStringConvertible {
         case .malformedReply: return .malformed
         case .mismatchedReply: return .mismatched
         case .noServers, .cancelled: return .cancelled
+        case .tls: return .tlsError
         }
     }
 }
@@ -58,6 +63,8 @@ public enum AttemptOutcome: String, Sendable, CaseIterable {
     case malformed
     case mismatched
     case cancelled
+    /// A TLS handshake, certificate, name or pin failure (encrypted transports).
+    case tlsError = "tls_error"
 }
 
 /// The outcome of one question.
@@ -78,10 +85,20 @@ public protocol UpstreamObserver: Sendable {
     func serverStateChanged(provider: String, server: String, isUp: Bool)
     /// The retry budget refused an extra attempt (a hedge, retry or resend).
     func retryBudgetExhausted()
+    /// An encrypted transport finished (or failed) a handshake with a server.
+    func tlsHandshake(provider: String, server: String, result: TLSHandshakeResult)
 }
 
 extension UpstreamObserver {
     public func retryBudgetExhausted() {}
+    public func tlsHandshake(provider: String, server: String, result: TLSHandshakeResult) {}
+}
+
+/// How a TLS handshake ended (the `result` label of the handshake metric).
+public enum TLSHandshakeResult: String, Sendable, CaseIterable {
+    case ok
+    case resumed
+    case failed
 }
 
 /// A snapshot of one server for `/upstreams` and `holdfastctl upstreams`.
@@ -98,6 +115,20 @@ public struct ServerStatus: Sendable, Equatable {
     public var failures: UInt64
     /// False once the server was seen not to preserve name case (0x20 off for it).
     public var caseRandomization: Bool
+    /// "dns", "tls" or "https".
+    public var transport: String = "dns"
+    /// Encrypted transports only (nil for `dns`): open connections, finished handshakes
+    /// (resumed ones included) and resumed handshakes.
+    public var connection: ConnectionStatistics?
+}
+
+/// An encrypted transport's connections to one server, for `/upstreams` and metrics.
+public struct ConnectionStatistics: Sendable, Equatable {
+    public var open: Int = 0
+    public var handshakes: UInt64 = 0
+    public var resumed: UInt64 = 0
+    public var failedHandshakes: UInt64 = 0
+    public init() {}
 }
 
 /// A snapshot of one provider and its servers.

@@ -7,8 +7,9 @@ final class ServerState {
     let label: String
     var health: ServerHealth
     var rtt: SmoothedRTT
-    /// How queries reach this server (c-ares for `dns`).
-    var transport: any UpstreamTransport
+    /// How queries reach this server (c-ares for `dns`, TLS for `tls`), and its settings.
+    var transport: any UpstreamTransport = NoTransport()
+    var transportKind: UpstreamConfiguration.Transport
     var caseMismatches = 0
     var caseRandomization = true
     /// The last question sent here, and the last one it answered well: a probe re-sends the
@@ -30,10 +31,11 @@ final class ServerState {
     /// Dropped by a reload: finishes what is in flight, takes nothing new.
     var removed = false
 
-    init(provider: String, address: UpstreamServerAddress, configuration: UpstreamConfiguration, transport: any UpstreamTransport) {
+    init(provider: String, address: UpstreamServerAddress, configuration: UpstreamConfiguration,
+         transportKind: UpstreamConfiguration.Transport) {
         self.provider = provider
         self.address = address
-        self.transport = transport
+        self.transportKind = transportKind
         self.label = address.description
         self.health = ServerHealth(
             failureThreshold: configuration.failureThreshold,
@@ -53,7 +55,8 @@ final class ServerState {
         ServerStatus(
             address: label, isUp: health.isUp, smoothedRTTMs: rtt.smoothed, retransmitTimeoutMs: rtt.rtoMs,
             consecutiveFailures: health.consecutiveFailures, lastError: health.lastError?.description,
-            queries: queries, failures: failures, caseRandomization: caseRandomization)
+            queries: queries, failures: failures, caseRandomization: caseRandomization,
+            transport: transportKind.name, connection: transport.statistics)
     }
 }
 

@@ -21,6 +21,16 @@ protocol UpstreamTransport: AnyObject {
 
     /// Why the last `send` could not be made, for the log; nil after a successful one.
     var setupError: String? { get }
+
+    /// True for DNS over TLS/HTTPS: queries are padded and carry edns-tcp-keepalive, and
+    /// DNS 0x20 is not used (the channel is authenticated).
+    var isEncrypted: Bool { get }
+
+    /// Connections, handshakes, resumptions (encrypted transports; nil for c-ares).
+    var statistics: ConnectionStatistics? { get }
+
+    /// Fails every query in flight with `.cancelled` and closes connections (shutdown).
+    func cancelAll()
 }
 
 /// `dns` servers through c-ares: one channel per server at a time, replaced after
@@ -59,6 +69,11 @@ final class CAresTransport: UpstreamTransport {
         channel = nil
     }
 
+    var isEncrypted: Bool { false }
+    var statistics: ConnectionStatistics? { nil }
+    /// The loop cancels and destroys every c-ares channel itself at shutdown.
+    func cancelAll() {}
+
     private func currentChannel() -> CAresChannel? {
         if let channel, channel.sent < max(1, rotateAfterQueries) { return channel }
         retire()
@@ -70,4 +85,14 @@ final class CAresTransport: UpstreamTransport {
         }
         return channel
     }
+}
+
+/// The placeholder a server holds until the engine gives it its real transport.
+final class NoTransport: UpstreamTransport {
+    func send(_ build: (UInt16) -> [UInt8], completion: @escaping (TransportReply) -> Void) -> UInt16? { nil }
+    func retire() {}
+    var setupError: String? { "no transport" }
+    var isEncrypted: Bool { false }
+    var statistics: ConnectionStatistics? { nil }
+    func cancelAll() {}
 }

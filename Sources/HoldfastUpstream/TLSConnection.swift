@@ -1,0 +1,223 @@
+import Glibc
+import HoldfastTLS
+
+/// One TCP connection with TLS on top, to one server, driven by socket readiness on the loop
+/// thread: connect, handshake, then framed DNS messages both ways. It owns the socket; the
+/// transport (`TLSTransport`) owns the queries and decides what happens on close.
+final class TLSConnection {
+    enum State: Equatable {
+        case connecting, handshaking, open, closed
+    }
+
+    /// What the transport hears from its connection.
+    enum Event {
+        case established(resumed: Bool)
+        case message([UInt8])
+        /// Closed by the server (or the socket failed) after it was established.
+        case closed(String)
+        /// The connect or the handshake failed: a TLS failure of the server.
+        case failed(TLSError)
+    }
+
+    let fd: Int32
+    private let session: TLSSession
+    private unowned let loop: CAresEventLoop
+    private(set) var state: State = .connecting
+    private var framer = DNSStreamFramer()
+    private var outbound: [UInt8] = []
+    private var outboundStart = 0
+    private var readBuffer: [UInt8] = []
+    /// IDs of queries written (or queued to be written) on this connection.
+    var inFlight: Set<UInt16> = []
+    /// The handshake (connect included) must finish by then.
+    var handshakeTimer: TimerHeap.ID?
+    var idleTimer: TimerHeap.ID?
+    /// When a reply last arrived, or the connection was established.
+    var lastHeardAt: ContinuousClock.Instant = .now
+    /// The server's edns-tcp-keepalive idle timeout, once a reply carried one.
+    var serverIdleTimeout: Duration?
+    /// The first reply was looked at for a keepalive option.
+    var keepaliveChecked = false
+    private let onEvent: (TLSConnection, Event) -> Void
+
+    /// Starts a non-blocking connect to `address`; events follow through `onEvent`.
+    init(address: UpstreamServerAddress, context: TLSClientContext, loop: CAresEventLoop,
+         onEvent: @escaping (TLSConnection, Event) -> Void) throws(TLSError) {
+        guard let socketAddress = SocketAddressStorage(host: address.host, port: address.port) else {
+            throw TLSError("bad address \(address)")
+        }
+        let fd = socket(socketAddress.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw TLSError("socket: \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let rc = socketAddress.withSockaddr { connect(fd, $0, $1) }
+        if rc != 0 && errno != EINPROGRESS {
+            let error = TLSError("connect: \(String(cString: strerror(errno)))")
+            Glibc.close(fd)
+            throw error
+        }
+        do {
+            session = try TLSSession(socket: fd, context: context)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        self.fd = fd
+        self.loop = loop
+        self.onEvent = onEvent
+        loop.watch(fd: fd, readable: false, writable: true) { [unowned self] readable, writable in
+            ready(readable: readable, writable: writable)
+        }
+    }
+
+    /// Queues one message, framed; `flush` writes what is queued once the connection is open.
+    func enqueue(_ message: [UInt8]) {
+        DNSStreamFramer.appendFrame(message, to: &outbound)
+    }
+
+    /// Closes the socket (close_notify first when open). No event follows.
+    func close() {
+        guard state != .closed else { return }
+        if state == .open { session.close() }
+        state = .closed
+        loop.unwatch(fd: fd)
+        Glibc.close(fd)
+        if let timer = handshakeTimer { loop.cancel(timer) }
+        if let timer = idleTimer { loop.cancel(timer) }
+        handshakeTimer = nil
+        idleTimer = nil
+    }
+
+    var isOpen: Bool { state == .open }
+
+    // MARK: Readiness
+
+    private func ready(readable: Bool, writable: Bool) {
+        switch state {
+        case .connecting:
+            var error: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            _ = getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+            if error != 0 { return fail(TLSError("connect: \(String(cString: strerror(error)))")) }
+            state = .handshaking
+            handshake()
+        case .handshaking:
+            handshake()
+        case .open:
+            if readable { readAll() }
+            if state == .open { flush() }
+        case .closed:
+            break
+        }
+    }
+
+    private func handshake() {
+        switch session.handshake() {
+        case .done:
+            state = .open
+            lastHeardAt = .now
+            if let timer = handshakeTimer { loop.cancel(timer) }
+            handshakeTimer = nil
+            onEvent(self, .established(resumed: session.resumed))
+            if state == .open { flush() }
+        case .wantRead: interest(read: true, write: false)
+        case .wantWrite: interest(read: true, write: true)
+        case .closed: fail(TLSError("handshake: the server closed the connection"))
+        case .failed(let error): fail(error)
+        }
+    }
+
+    private func readAll() {
+        while state == .open {
+            readBuffer.removeAll(keepingCapacity: true)
+            switch session.read(appendingTo: &readBuffer) {
+            case .done:
+                framer.append(readBuffer)
+                while state == .open, let message = framer.next() {
+                    lastHeardAt = .now
+                    onEvent(self, .message(message))
+                }
+            case .wantRead: return
+            case .wantWrite: return interest(read: true, write: true)
+            case .closed: return lost("closed by the server")
+            case .failed(let error): return lost(error.description)
+            }
+        }
+    }
+
+    /// Writes queued messages as far as the socket takes them; the rest when it is writable.
+    func flush() {
+        guard state == .open else { return }
+        while outboundStart < outbound.count {
+            var written = 0
+            let progress = outbound.withUnsafeBytes { raw in
+                session.write(UnsafeRawBufferPointer(rebasing: raw[outboundStart...]), written: &written)
+            }
+            outboundStart += written
+            switch progress {
+            case .done: continue
+            case .wantRead: return interest(read: true, write: false)
+            case .wantWrite: return interest(read: true, write: true)
+            case .closed: return lost("closed by the server")
+            case .failed(let error): return lost(error.description)
+            }
+        }
+        outbound.removeAll(keepingCapacity: true)
+        outboundStart = 0
+        interest(read: true, write: false)
+    }
+
+    private func interest(read: Bool, write: Bool) {
+        guard state != .closed else { return }
+        loop.watch(fd: fd, readable: read, writable: write) { [unowned self] readable, writable in
+            ready(readable: readable, writable: writable)
+        }
+    }
+
+    private func fail(_ error: TLSError) {
+        close()
+        onEvent(self, .failed(error))
+    }
+
+    private func lost(_ why: String) {
+        close()
+        onEvent(self, .closed(why))
+    }
+}
+
+/// An IPv4 or IPv6 socket address built from a literal.
+struct SocketAddressStorage {
+    private var storage = sockaddr_storage()
+    private(set) var length: socklen_t = 0
+    private(set) var family: Int32 = 0
+
+    init?(host: String, port: UInt16) {
+        var v4 = sockaddr_in()
+        var v6 = sockaddr_in6()
+        if inet_pton(AF_INET, host, &v4.sin_addr) == 1 {
+            v4.sin_family = sa_family_t(AF_INET)
+            v4.sin_port = port.bigEndian
+            withUnsafeBytes(of: v4) { source in
+                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
+            }
+            length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            family = AF_INET
+        } else if inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 {
+            v6.sin6_family = sa_family_t(AF_INET6)
+            v6.sin6_port = port.bigEndian
+            withUnsafeBytes(of: v6) { source in
+                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
+            }
+            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+            family = AF_INET6
+        } else {
+            return nil
+        }
+    }
+
+    func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        withUnsafePointer(to: storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
+        }
+    }
+}
