@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "HoldfastDaemon",
             dependencies: [
-                "DNSWire", "NetAddress", "HoldfastConfig", "HoldfastCache", "HoldfastUpstream",
+                "DNSWire", "NetAddress", "HoldfastConfig", "HoldfastCache", "HoldfastTLS", "HoldfastUpstream",
                 "HoldfastResolver", "HoldfastServer", "HoldfastControlModels", "HoldfastControlServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import DNSWire
+import Glibc
 import NetAddress
 
 extension ConfigDecoder {
@@ -11,7 +12,7 @@ extension ConfigDecoder {
         }
         try reader.rejectUnknownKeys(allowed: [
             "policy", "timeout_ms", "hedge_after_ms", "failure_threshold", "probe_interval_s",
-            "randomize_case", "rotate_after_queries", "retry_budget_percent", "provider",
+            "randomize_case", "rotate_after_queries", "retry_budget_percent", "tls_idle_timeout_ms", "provider",
         ])
         var section = defaults
         if let policy = try reader.string("policy") {
@@ -32,6 +33,8 @@ extension ConfigDecoder {
             "rotate_after_queries", default: defaults.rotateAfterQueries, in: 0...2_147_483_647)
         section.retryBudgetPercent = try reader.int(
             "retry_budget_percent", default: defaults.retryBudgetPercent, in: 0...1_000)
+        section.tlsIdleTimeoutMs = try reader.int(
+            "tls_idle_timeout_ms", default: defaults.tlsIdleTimeoutMs, in: 0...3_600_000)
         section.providers = try decodeProviders(try reader.tables("provider"), parent: reader)
         return section
     }
@@ -46,7 +49,9 @@ extension ConfigDecoder {
         var namePaths: [String: String] = [:]
         var serverPaths: [HostPort: String] = [:]
         for reader in readers {
-            try reader.rejectUnknownKeys(allowed: ["name", "servers"])
+            try reader.rejectUnknownKeys(allowed: [
+                "name", "servers", "transport", "tls_name", "tls_verify", "tls_ca_file", "tls_pins", "https_path",
+            ])
             let name = try reader.requiredString("name")
             if name.isEmpty { throw reader.error("name", "must not be empty") }
             if !name.utf8.allSatisfy(Self.isProviderNameByte) {
@@ -61,7 +66,8 @@ extension ConfigDecoder {
                 throw reader.error("servers", "is required")
             }
             if entries.isEmpty { throw reader.error("servers", "at least one server is required") }
-            let servers = try hostPorts(entries, defaultPort: 53, allowPortZero: false)
+            let (transport, tls) = try decodeTransport(reader)
+            let servers = try hostPorts(entries, defaultPort: transport == .tls ? 853 : 53, allowPortZero: false)
             for (server, entry) in zip(servers, entries) {
                 if server.addressBytes.allSatisfy({ $0 == 0 }) {
                     throw context.error(entry.keyPath, "\(server) is the unspecified address, not a server")
@@ -73,9 +79,70 @@ extension ConfigDecoder {
                 }
                 serverPaths[server] = entry.keyPath
             }
-            providers.append(ProviderSection(name: name, servers: servers))
+            providers.append(ProviderSection(name: name, servers: servers, transport: transport, tls: tls))
         }
         return providers
+    }
+
+    /// `transport` and the TLS keys of one provider: TLS keys only with `tls`, `tls_name`
+    /// required unless `tls_verify = false`, pins base64 SHA-256, a readable CA file.
+    private func decodeTransport(_ reader: TableReader) throws(ConfigError) -> (ProviderTransport, ProviderTLSSection?) {
+        var transport = ProviderTransport.dns
+        if let text = try reader.string("transport") {
+            guard let parsed = ProviderTransport(rawValue: text) else {
+                let choices = ProviderTransport.allCases.map(\.rawValue).joined(separator: ", ")
+                throw reader.error("transport", "unknown transport \"\(text)\": expected one of \(choices)")
+            }
+            transport = parsed
+        }
+        let tlsKeys = ["tls_name", "tls_verify", "tls_ca_file", "tls_pins"]
+        switch transport {
+        case .dns:
+            for key in tlsKeys + ["https_path"] where reader.has(key) {
+                throw reader.error(key, "applies only to transport = \"tls\" or \"https\"; this provider uses plain DNS")
+            }
+            return (.dns, nil)
+        case .https:
+            throw reader.error("transport", "\"https\" (DNS over HTTPS) is not supported by this version yet; use \"tls\" or \"dns\"")
+        case .tls:
+            if reader.has("https_path") { throw reader.error("https_path", "applies only to transport = \"https\"") }
+        }
+        var tls = ProviderTLSSection()
+        tls.verify = try reader.bool("tls_verify", default: true)
+        tls.name = try reader.string("tls_name") ?? ""
+        if tls.name.isEmpty && tls.verify {
+            throw reader.error("tls_name", "is required with transport = \"tls\" (the name the server's certificate must carry), unless tls_verify = false")
+        }
+        if !tls.name.isEmpty, case .failure(let problem) = DomainNames.parse(tls.name), !Self.isIPLiteral(tls.name) {
+            throw reader.error("tls_name", "\"\(tls.name)\" is not a host name: \(problem.message)")
+        }
+        tls.caFile = try reader.string("tls_ca_file") ?? ""
+        if !tls.caFile.isEmpty {
+            if let problem = Self.caFileProblem(tls.caFile) { throw reader.error("tls_ca_file", problem) }
+        }
+        for entry in try reader.strings("tls_pins") ?? [] {
+            guard let digest = Base64.decode(entry.value), digest.count == 32 else {
+                throw context.error(entry.keyPath, "\"\(entry.value)\" is not a base64 SHA-256 digest (44 characters, 32 bytes)")
+            }
+            tls.pins.append(digest)
+        }
+        return (.tls, tls)
+    }
+
+    private static func isIPLiteral(_ text: String) -> Bool {
+        (try? IPAddress(parsing: text)) != nil
+    }
+
+    /// Why `path` cannot serve as a CA file, or nil when it is a readable PEM file.
+    private static func caFileProblem(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else {
+            return "cannot read \"\(path)\": \(String(cString: strerror(errno)))"
+        }
+        defer { fclose(file) }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let count = fread(&buffer, 1, buffer.count, file)
+        let text = String(decoding: buffer.prefix(count), as: UTF8.self)
+        return text.contains("-----BEGIN CERTIFICATE-----") ? nil : "\"\(path)\" holds no PEM certificate"
     }
 
     private static func isProviderNameByte(_ byte: UInt8) -> Bool {

@@ -92,6 +92,9 @@ struct TableReader {
         return flag
     }
 
+    /// True when the key is present, whatever its type.
+    func has(_ key: String) -> Bool { value(key) != nil }
+
     /// A string, or nil when the key is absent.
     func string(_ key: String) throws(ConfigError) -> String? {
         guard let raw = value(key) else { return nil }

@@ -11,16 +11,51 @@ public enum UpstreamPolicy: String, Sendable, Equatable, CaseIterable {
     case race
 }
 
+/// `transport` of a provider: how its servers are reached.
+public enum ProviderTransport: String, Sendable, Equatable, CaseIterable {
+    /// Plain DNS (UDP, TCP on truncation); servers default to port 53.
+    case dns
+    /// DNS over TLS (RFC 7858); servers default to port 853.
+    case tls
+    /// DNS over HTTPS (RFC 8484).
+    case https
+}
+
+/// The TLS keys of a `tls`/`https` provider (RFC 8310 authentication).
+public struct ProviderTLSSection: Sendable, Equatable {
+    /// `tls_name`: SNI and the name checked against the certificate ("" only without verify).
+    public var name: String
+    /// `tls_verify`: false is the opportunistic profile (encrypted, not authenticated).
+    public var verify: Bool
+    /// `tls_ca_file`: PEM file of trusted CAs; "" = the system store.
+    public var caFile: String
+    /// `tls_pins`: SHA-256 SPKI digests, 32 bytes each (decoded from base64).
+    public var pins: [[UInt8]]
+
+    public init(name: String = "", verify: Bool = true, caFile: String = "", pins: [[UInt8]] = []) {
+        self.name = name
+        self.verify = verify
+        self.caFile = caFile
+        self.pins = pins
+    }
+}
+
 /// One `[[upstream.provider]]`: a named group of servers run by one operator.
 public struct ProviderSection: Sendable, Equatable {
     /// `name`: unique, used in routes, metrics and `holdfastctl upstreams`.
     public var name: String
     /// `servers`: the provider's servers, tried in order.
     public var servers: [HostPort]
+    /// `transport`.
+    public var transport: ProviderTransport
+    /// The TLS keys; nil for `dns`.
+    public var tls: ProviderTLSSection?
 
-    public init(name: String, servers: [HostPort]) {
+    public init(name: String, servers: [HostPort], transport: ProviderTransport = .dns, tls: ProviderTLSSection? = nil) {
         self.name = name
         self.servers = servers
+        self.transport = transport
+        self.tls = tls
     }
 }
 
@@ -45,6 +80,8 @@ public struct UpstreamSection: Sendable, Equatable {
     /// `retry_budget_percent`: attempts beyond a question's first (hedges, retries, resends)
     /// are limited to this share of the last 10 s of questions, but at least 10 per second.
     public var retryBudgetPercent: Int
+    /// `tls_idle_timeout_ms`: an encrypted connection without queries this long is closed.
+    public var tlsIdleTimeoutMs: Int
     /// `[[upstream.provider]]`, in the order written. Never empty after parsing.
     public var providers: [ProviderSection]
 
@@ -57,6 +94,7 @@ public struct UpstreamSection: Sendable, Equatable {
         randomizeCase: Bool = true,
         rotateAfterQueries: Int = 500,
         retryBudgetPercent: Int = 20,
+        tlsIdleTimeoutMs: Int = 10_000,
         providers: [ProviderSection] = []
     ) {
         self.policy = policy
@@ -67,6 +105,7 @@ public struct UpstreamSection: Sendable, Equatable {
         self.randomizeCase = randomizeCase
         self.rotateAfterQueries = rotateAfterQueries
         self.retryBudgetPercent = retryBudgetPercent
+        self.tlsIdleTimeoutMs = tlsIdleTimeoutMs
         self.providers = providers
     }
 }

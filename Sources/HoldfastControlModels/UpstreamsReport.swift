@@ -21,10 +21,19 @@ public struct UpstreamsReport: Codable, Sendable, Equatable {
         public var requests: UInt64
         /// Attempts that failed.
         public var failures: UInt64
+        /// "dns", "tls" or "https".
+        public var transport: String
+        /// Encrypted transports: connections open now (0 or 1); nil for `dns`.
+        public var connectionsOpen: Int?
+        /// Encrypted transports: handshakes completed, resumed ones included; nil for `dns`.
+        public var tlsHandshakes: UInt64?
+        /// Encrypted transports: handshakes that resumed an earlier session; nil for `dns`.
+        public var tlsResumed: UInt64?
 
         public init(
             address: String, state: State, srttMilliseconds: Double?, consecutiveFailures: Int,
-            lastError: String?, requests: UInt64, failures: UInt64
+            lastError: String?, requests: UInt64, failures: UInt64, transport: String = "dns",
+            connectionsOpen: Int? = nil, tlsHandshakes: UInt64? = nil, tlsResumed: UInt64? = nil
         ) {
             self.address = address
             self.state = state
@@ -33,10 +42,17 @@ public struct UpstreamsReport: Codable, Sendable, Equatable {
             self.lastError = lastError
             self.requests = requests
             self.failures = failures
+            self.transport = transport
+            self.connectionsOpen = connectionsOpen
+            self.tlsHandshakes = tlsHandshakes
+            self.tlsResumed = tlsResumed
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case address, state, requests, failures
+            case address, state, requests, failures, transport
+            case connectionsOpen = "connections_open"
+            case tlsHandshakes = "tls_handshakes"
+            case tlsResumed = "tls_resumed"
             case srttMilliseconds = "srtt_ms"
             case consecutiveFailures = "consecutive_failures"
             case lastError = "last_error"
@@ -52,6 +68,26 @@ public struct UpstreamsReport: Codable, Sendable, Equatable {
             try container.encode(lastError, forKey: .lastError)
             try container.encode(requests, forKey: .requests)
             try container.encode(failures, forKey: .failures)
+            try container.encode(transport, forKey: .transport)
+            try container.encode(connectionsOpen, forKey: .connectionsOpen)
+            try container.encode(tlsHandshakes, forKey: .tlsHandshakes)
+            try container.encode(tlsResumed, forKey: .tlsResumed)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            address = try container.decode(String.self, forKey: .address)
+            state = try container.decode(State.self, forKey: .state)
+            srttMilliseconds = try container.decodeIfPresent(Double.self, forKey: .srttMilliseconds)
+            consecutiveFailures = try container.decode(Int.self, forKey: .consecutiveFailures)
+            lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
+            requests = try container.decode(UInt64.self, forKey: .requests)
+            failures = try container.decode(UInt64.self, forKey: .failures)
+            // Older daemons did not send a transport: they spoke plain DNS only.
+            transport = try container.decodeIfPresent(String.self, forKey: .transport) ?? "dns"
+            connectionsOpen = try container.decodeIfPresent(Int.self, forKey: .connectionsOpen)
+            tlsHandshakes = try container.decodeIfPresent(UInt64.self, forKey: .tlsHandshakes)
+            tlsResumed = try container.decodeIfPresent(UInt64.self, forKey: .tlsResumed)
         }
     }
 

@@ -65,18 +65,19 @@ enum Render {
         var rows: [[String]] = []
         for provider in report.providers {
             if provider.servers.isEmpty {
-                rows.append([provider.name, "-", provider.state.rawValue, "-", "0", "0", "0", "-"])
+                rows.append([provider.name, "-", "-", provider.state.rawValue, "-", "0", "0", "0", "-"])
             }
             for server in provider.servers {
                 rows.append([
-                    provider.name, server.address, server.state.rawValue, Format.milliseconds(server.srttMilliseconds),
+                    provider.name, server.address, server.transport, server.state.rawValue,
+                    Format.milliseconds(server.srttMilliseconds),
                     "\(server.requests)", "\(server.failures)", "\(server.consecutiveFailures)", server.lastError ?? "-",
                 ])
             }
         }
         return TextTable(
-            header: ["PROVIDER", "SERVER", "STATE", "SRTT", "REQUESTS", "FAILURES", "IN A ROW", "LAST ERROR"],
-            rows: rows, rightAligned: [3, 4, 5, 6]
+            header: ["PROVIDER", "SERVER", "TRANSPORT", "STATE", "SRTT", "REQUESTS", "FAILURES", "IN A ROW", "LAST ERROR"],
+            rows: rows, rightAligned: [4, 5, 6, 7]
         ).render()
     }
 

@@ -74,12 +74,13 @@ struct TopModel {
                 for (index, server) in provider.servers.enumerated() {
                     rows.append([
                         index == 0 ? "\(provider.name) (\(provider.state.rawValue))" : "", server.address,
-                        server.state.rawValue, Format.milliseconds(server.srttMilliseconds),
+                        server.transport, server.state.rawValue, Format.milliseconds(server.srttMilliseconds),
                         "\(server.consecutiveFailures)", server.lastError ?? "",
                     ])
                 }
             }
-            lines += TextTable(header: ["PROVIDER", "SERVER", "STATE", "SRTT", "FAILS", "LAST ERROR"], rows: rows, rightAligned: [3, 4])
+            lines += TextTable(
+                header: ["PROVIDER", "SERVER", "TRANSPORT", "STATE", "SRTT", "FAILS", "LAST ERROR"], rows: rows, rightAligned: [4, 5])
                 .render().split(separator: "\n").map(String.init)
         }
         return lines.prefix(max(1, rows)).map { String($0.prefix(max(1, columns))) }

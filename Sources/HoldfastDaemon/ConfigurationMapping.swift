@@ -2,6 +2,7 @@ import HoldfastCache
 import HoldfastConfig
 import HoldfastResolver
 import HoldfastServer
+import HoldfastTLS
 import HoldfastUpstream
 import NIOCore
 
@@ -20,11 +21,19 @@ enum ConfigurationMapping {
             policy: policy, timeoutMs: config.upstream.timeoutMs, hedgeAfterMs: config.upstream.hedgeAfterMs,
             failureThreshold: config.upstream.failureThreshold, probeIntervalSeconds: config.upstream.probeIntervalS,
             providers: config.upstream.providers.map { provider in
-                UpstreamConfiguration.Provider(name: provider.name, servers: provider.servers.map { UpstreamServerAddress(host: $0.host, port: $0.port) })
+                UpstreamConfiguration.Provider(
+                    name: provider.name, servers: provider.servers.map { UpstreamServerAddress(host: $0.host, port: $0.port) },
+                    transport: transport(provider))
             },
             routes: config.routes.map { UpstreamConfiguration.Route(domains: $0.domains, providers: $0.providers) },
             randomizeCase: config.upstream.randomizeCase, rotateAfterQueries: config.upstream.rotateAfterQueries,
-            retryBudgetPercent: config.upstream.retryBudgetPercent)
+            retryBudgetPercent: config.upstream.retryBudgetPercent, tlsIdleTimeoutMs: config.upstream.tlsIdleTimeoutMs)
+    }
+
+    /// `https` never gets here: the config rejects it until DNS over HTTPS is built.
+    private static func transport(_ provider: ProviderSection) -> UpstreamConfiguration.Transport {
+        guard provider.transport != .dns, let tls = provider.tls else { return .dns }
+        return .tls(TLSClientSettings(serverName: tls.name, verify: tls.verify, caFile: tls.caFile, pins: tls.pins))
     }
 
     static func cache(_ config: HoldfastConfiguration) -> CacheConfiguration {

@@ -43,7 +43,8 @@ struct DaemonControlBackend: ControlBackend {
                 UpstreamsReport.Server(
                     address: server.address, state: server.isUp ? .up : .down, srttMilliseconds: server.smoothedRTTMs,
                     consecutiveFailures: server.consecutiveFailures, lastError: server.lastError, requests: server.queries,
-                    failures: server.failures)
+                    failures: server.failures, transport: server.transport, connectionsOpen: server.connection?.open,
+                    tlsHandshakes: server.connection?.handshakes, tlsResumed: server.connection?.resumed)
             }
             return UpstreamsReport.Provider(name: provider.name, state: servers.contains { $0.state == .up } ? .up : .down, servers: servers)
         })

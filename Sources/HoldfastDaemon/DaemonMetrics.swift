@@ -35,6 +35,8 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     private let upstreamHandles = Mutex<[String: CoreMetrics.Counter]>([:])
     private let rttHandles = Mutex<[String: CoreMetrics.Timer]>([:])
     private let upHandles = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let connectionHandles = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let handshakeHandles = Mutex<[String: CoreMetrics.Counter]>([:])
 
     init(clock: any MillisecondClock, logQueries: Bool, logger: Logger) {
         let registry = PrometheusCollectorRegistry()
@@ -169,6 +171,19 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
         upGauge(provider: provider, server: server).record(isUp ? 1 : 0)
     }
 
+    func tlsHandshake(provider: String, server: String, result: TLSHandshakeResult) {
+        let key = "\(provider)|\(server)|\(result.rawValue)"
+        let counter = handshakeHandles.withLock { handles in
+            if let existing = handles[key] { return existing }
+            let made = Counter(
+                label: "holdfast_upstream_tls_handshakes_total",
+                dimensions: [("provider", provider), ("server", server), ("result", result.rawValue)], factory: factory)
+            handles[key] = made
+            return made
+        }
+        counter.increment()
+    }
+
     func retryBudgetExhausted() {
         events.retryBudgetExhausted.wrappingAdd(1, ordering: .relaxed)
         retryBudgetCounter.increment()
@@ -176,39 +191,54 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
 
     /// Sets `holdfast_upstream_up` for a server (also called at start for every server).
     func upGauge(provider: String, server: String) -> CoreMetrics.Gauge {
-        upHandles.withLock { handles in
+        gauge("holdfast_upstream_up", provider: provider, server: server, in: upHandles)
+    }
+
+    /// The per-server gauge `label` from `handles`, made on first use.
+    private func gauge(_ label: String, provider: String, server: String, in handles: borrowing Mutex<[String: CoreMetrics.Gauge]>) -> CoreMetrics.Gauge {
+        handles.withLock { handles in
             let key = "\(provider)|\(server)"
             if let existing = handles[key] { return existing }
-            let made = CoreMetrics.Gauge(label: "holdfast_upstream_up", dimensions: [("provider", provider), ("server", server)], factory: factory)
+            let made = CoreMetrics.Gauge(label: label, dimensions: [("provider", provider), ("server", server)], factory: factory)
             handles[key] = made
             return made
         }
     }
 
-    /// Sets `holdfast_upstream_up` from the pool's current view and drops the series of servers
-    /// a reload removed (and adds those it added), so the gauge always matches the running config.
-    func syncUpstreamUp(_ providers: [ProviderStatus]) {
-        var current: [String: (provider: String, server: String, isUp: Bool)] = [:]
+    /// Sets `holdfast_upstream_up` (every server) and `holdfast_upstream_connections`
+    /// (encrypted servers) from the pool's current view, and drops the series of servers a
+    /// reload removed (and adds those it added), so the gauges always match the running config.
+    func syncUpstreamGauges(_ providers: [ProviderStatus]) {
+        var up: [String: (provider: String, server: String, value: Int)] = [:]
+        var connections: [String: (provider: String, server: String, value: Int)] = [:]
         for provider in providers {
             for server in provider.servers {
-                current["\(provider.name)|\(server.address)"] = (provider.name, server.address, server.isUp)
+                let key = "\(provider.name)|\(server.address)"
+                up[key] = (provider.name, server.address, server.isUp ? 1 : 0)
+                if let connection = server.connection { connections[key] = (provider.name, server.address, connection.open) }
             }
         }
-        let removed: [CoreMetrics.Gauge] = upHandles.withLock { handles in
-            let gone = handles.filter { current[$0.key] == nil }
+        sync("holdfast_upstream_up", handles: upHandles, to: up)
+        sync("holdfast_upstream_connections", handles: connectionHandles, to: connections)
+    }
+
+    private func sync(_ label: String, handles: borrowing Mutex<[String: CoreMetrics.Gauge]>,
+                      to values: [String: (provider: String, server: String, value: Int)]) {
+        let removed: [CoreMetrics.Gauge] = handles.withLock { handles in
+            let gone = handles.filter { values[$0.key] == nil }
             for key in gone.keys { handles[key] = nil }
             return Array(gone.values)
         }
         for gauge in removed { gauge.destroy() }
-        for entry in current.values {
-            upGauge(provider: entry.provider, server: entry.server).record(entry.isUp ? 1 : 0)
+        for entry in values.values {
+            gauge(label, provider: entry.provider, server: entry.server, in: handles).record(entry.value)
         }
     }
 
     /// Prometheus text exposition 0.0.4, with the gauges brought up to date first.
     func exposition(cacheEntryCount: Int, upstreams: [ProviderStatus]) -> String {
         cacheEntries.record(cacheEntryCount)
-        syncUpstreamUp(upstreams)
+        syncUpstreamGauges(upstreams)
         return registry.emitToString() + requestDurations.exposition()
     }
 }

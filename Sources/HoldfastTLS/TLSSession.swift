@@ -74,17 +74,16 @@ public final class TLSSession {
         return progress(after: rc, doing: "write")
     }
 
-    /// Reads what is decrypted and available into `buffer` (appending). `.done` after some
-    /// bytes were read; call again until it says `.wantRead`.
-    public func read(appendingTo buffer: inout [UInt8], chunk: Int = 16_384) -> Progress {
+    /// Reads decrypted bytes into `buffer`; `count` is how many arrived. `.done` after some
+    /// were read; call again until it says `.wantRead`.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, count: inout Int) -> Progress {
+        count = 0
         ERR_clear_error()
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
-        let rc = buffer.withUnsafeMutableBytes { raw in
-            SSL_read(ssl, raw.baseAddress.map { $0 + start }, Int32(chunk))
+        let rc = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
+        if rc > 0 {
+            count = Int(rc)
+            return .done
         }
-        buffer.removeLast(chunk - max(0, Int(rc)))
-        if rc > 0 { return .done }
         return progress(after: rc, doing: "read")
     }
 

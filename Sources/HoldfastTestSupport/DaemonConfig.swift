@@ -8,9 +8,20 @@ public struct DaemonConfig: Sendable {
     public struct Provider: Sendable {
         public var name: String
         public var servers: [LoopbackAddress]
-        public init(_ name: String, _ servers: [LoopbackAddress]) {
+        /// More `key = value` lines for the provider (`transport = "tls"`, `tls_name = ...`).
+        public var settings: [String]
+        public init(_ name: String, _ servers: [LoopbackAddress], settings: [String] = []) {
             self.name = name
             self.servers = servers
+            self.settings = settings
+        }
+
+        /// A DNS-over-TLS provider authenticated with `name` against `caFile`, plus `more` lines.
+        public static func tls(_ name: String, _ servers: [LoopbackAddress], tlsName: String, caFile: String,
+                               more: [String] = []) -> Provider {
+            Provider(name, servers, settings: [
+                "transport = \"tls\"", "tls_name = \"\(tlsName)\"", "tls_ca_file = \"\(caFile)\"",
+            ] + more)
         }
     }
 
@@ -55,6 +66,8 @@ public struct DaemonConfig: Sendable {
     public var hedgeAfterMs = 0
     public var failureThreshold: Int?
     public var probeIntervalS: Int?
+    /// `[upstream] tls_idle_timeout_ms`; nil = not set.
+    public var tlsIdleTimeoutMs: Int?
     public var maxEntries: Int?
     public var minTTLs: Int?
     public var maxTTLs: Int?
@@ -100,11 +113,13 @@ public struct DaemonConfig: Sendable {
         lines.append("hedge_after_ms = \(hedgeAfterMs)")
         Self.optional(&lines, "failure_threshold", failureThreshold)
         Self.optional(&lines, "probe_interval_s", probeIntervalS)
+        Self.optional(&lines, "tls_idle_timeout_ms", tlsIdleTimeoutMs)
         for provider in providers {
             lines.append("")
             lines.append("[[upstream.provider]]")
             lines.append("name = \"\(provider.name)\"")
             lines.append("servers = \(Self.array(provider.servers.map(\.description)))")
+            lines += provider.settings
         }
         for route in routes {
             lines.append("")

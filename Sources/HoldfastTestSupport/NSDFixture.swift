@@ -10,14 +10,18 @@ public final class NSDFixture: Sendable {
     public let port: UInt16
     public let directory: TemporaryDirectory
     public let zones: [Zone]
+    /// Where nsd serves DNS over TLS, when started with a TLS identity.
+    public let tlsAddress: LoopbackAddress?
     private let process: ChildProcess
     private let configPath: String
 
     /// Where nsd listens.
     public var address: LoopbackAddress { .v4(port) }
 
-    private init(port: UInt16, directory: TemporaryDirectory, zones: [Zone], process: ChildProcess, configPath: String) {
+    private init(port: UInt16, directory: TemporaryDirectory, zones: [Zone], process: ChildProcess, configPath: String,
+                 tlsAddress: LoopbackAddress? = nil) {
         self.port = port
+        self.tlsAddress = tlsAddress
         self.directory = directory
         self.zones = zones
         self.process = process
@@ -26,11 +30,14 @@ public final class NSDFixture: Sendable {
 
     /// Starts nsd with `zones` and returns once it answers a query for the first zone's SOA
     /// (bounded by `timeout`). Retries on another port if the chosen one was taken meanwhile.
-    public static func start(zones: [Zone] = [.standard()], timeout: Duration = .seconds(5)) async throws -> NSDFixture {
+    /// With `tls`, it also serves DNS over TLS (nsd's `tls-port`) with that certificate.
+    public static func start(
+        zones: [Zone] = [.standard()], timeout: Duration = .seconds(5), tls: TestCertificates.Identity? = nil
+    ) async throws -> NSDFixture {
         var lastError: any Error = TestSupportError.startFailed("nsd")
         for _ in 0..<3 {
             do {
-                return try await startOnce(zones: zones, timeout: timeout)
+                return try await startOnce(zones: zones, timeout: timeout, tls: tls)
             } catch {
                 lastError = error
             }
@@ -38,17 +45,22 @@ public final class NSDFixture: Sendable {
         throw lastError
     }
 
-    private static func startOnce(zones: [Zone], timeout: Duration) async throws -> NSDFixture {
+    private static func startOnce(zones: [Zone], timeout: Duration, tls: TestCertificates.Identity?) async throws -> NSDFixture {
         guard let probeZone = zones.first else { throw TestSupportError.startFailed("nsd needs a zone") }
         let directory = try TemporaryDirectory(prefix: "holdfast-nsd")
         let port = try FreePort.next()
-        let configPath = try directory.write("nsd.conf", try configText(port: port, directory: directory, zones: zones))
+        let tlsPort = tls == nil ? nil : try FreePort.next()
+        let tlsSetting = tls.flatMap { identity in tlsPort.map { (identity, $0) } }
+        let configPath = try directory.write(
+            "nsd.conf", try configText(port: port, directory: directory, zones: zones, tls: tlsSetting))
         let process = try ChildProcess(
             executable: try Executables.find("nsd"), arguments: ["-d", "-c", configPath],
             environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
             stdout: .file(directory.file("nsd.out")), stderr: .file(directory.file("nsd.out")),
             newProcessGroup: true)
-        let fixture = NSDFixture(port: port, directory: directory, zones: zones, process: process, configPath: configPath)
+        let fixture = NSDFixture(
+            port: port, directory: directory, zones: zones, process: process, configPath: configPath,
+            tlsAddress: tlsPort.map { .v4($0) })
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if process.hasExited { break }
@@ -68,11 +80,22 @@ public final class NSDFixture: Sendable {
 
     /// The nsd.conf text for `zones` on 127.0.0.1:`port`, every file in `directory`; also
     /// writes the zone files there. For running nsd elsewhere (e.g. in a private namespace).
-    public static func configText(port: UInt16, directory: TemporaryDirectory, zones: [Zone]) throws -> String {
+    public static func configText(
+        port: UInt16, directory: TemporaryDirectory, zones: [Zone], tls: (TestCertificates.Identity, UInt16)? = nil
+    ) throws -> String {
+        let tlsLines = tls.map { identity, tlsPort in
+            """
+              ip-address: 127.0.0.1@\(tlsPort)
+              tls-port: \(tlsPort)
+              tls-service-key: "\(identity.key)"
+              tls-service-pem: "\(identity.certificate)"
+
+            """
+        } ?? ""
         var config = """
             server:
               ip-address: 127.0.0.1@\(port)
-              port: \(port)
+            \(tlsLines)  port: \(port)
               username: ""
               chroot: ""
               database: ""

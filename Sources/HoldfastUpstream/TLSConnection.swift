@@ -26,7 +26,8 @@ final class TLSConnection {
     private var framer = DNSStreamFramer()
     private var outbound: [UInt8] = []
     private var outboundStart = 0
-    private var readBuffer: [UInt8] = []
+    /// Where decrypted bytes land before the framer takes them (allocated once).
+    private var readBuffer = [UInt8](repeating: 0, count: 16_384)
     /// IDs of queries written (or queued to be written) on this connection.
     var inFlight: Set<UInt16> = []
     /// The handshake (connect included) must finish by then.
@@ -129,10 +130,11 @@ final class TLSConnection {
 
     private func readAll() {
         while state == .open {
-            readBuffer.removeAll(keepingCapacity: true)
-            switch session.read(appendingTo: &readBuffer) {
+            var count = 0
+            let progress = readBuffer.withUnsafeMutableBytes { session.read(into: $0, count: &count) }
+            switch progress {
             case .done:
-                framer.append(readBuffer)
+                framer.append(readBuffer[..<count])
                 while state == .open, let message = framer.next() {
                     lastHeardAt = .now
                     onEvent(self, .message(message))

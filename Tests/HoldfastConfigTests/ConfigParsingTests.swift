@@ -1,3 +1,4 @@
+import Foundation
 import DNSWire
 import HoldfastConfig
 import NetAddress
@@ -142,6 +143,44 @@ struct ConfigParsingTests {
         ])
         #expect(config.control == ControlSection(socket: "/tmp/holdfast-test.sock", metricsListen: try HostPort(parsing: "[::1]:9153")))
         #expect(config.log.queries)
+    }
+
+    @Test func tlsProvidersAreRead() throws {
+        // The pin is base64 of 32 bytes 0x00...0x1f.
+        let pin = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+        // The config checks only that the CA file is readable PEM; OpenSSL parses it later.
+        let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("holdfast-test-ca-\(getpid()).pem").path
+        try "-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n".write(toFile: caFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: caFile) }
+        let text = """
+            [upstream]
+            tls_idle_timeout_ms = 2500
+            [[upstream.provider]]
+            name = "strict"
+            transport = "tls"
+            servers = ["127.0.0.1", "[::1]:8853"]
+            tls_name = "dot.test"
+            tls_ca_file = "\(caFile)"
+            tls_pins = ["\(pin)"]
+            [[upstream.provider]]
+            name = "opportunistic"
+            transport = "tls"
+            servers = ["127.0.0.2"]
+            tls_verify = false
+            [[upstream.provider]]
+            name = "plain"
+            transport = "dns"
+            servers = ["127.0.0.3"]
+            """
+        let config = try HoldfastConfiguration.parse(text, file: "tls.toml")
+        #expect(config.upstream.tlsIdleTimeoutMs == 2500)
+        let providers = config.upstream.providers
+        #expect(providers.map(\.transport) == [.tls, .tls, .dns])
+        #expect(providers[0].servers.map(\.description) == ["127.0.0.1:853", "[::1]:8853"])
+        #expect(providers[0].tls == ProviderTLSSection(
+            name: "dot.test", verify: true, caFile: caFile, pins: [Array(0..<32)]))
+        #expect(providers[1].tls == ProviderTLSSection(name: "", verify: false))
+        #expect(providers[2].tls == nil && providers[2].servers.map(\.port) == [53])
     }
 
     /// TXT data becomes character strings of at most 255 bytes in the config layer, so the

@@ -60,7 +60,10 @@ struct ShippedConfigTests {
     @Test func commentedExamplesAreValid() throws {
         let shipped = try String(contentsOfFile: ShippedConfig.path, encoding: .utf8)
         let config = try HoldfastConfiguration.parse(Self.uncommentingExamples(shipped), file: "examples.toml")
-        #expect(config.upstream.providers.map(\.name) == ["cloudflare", "quad9", "corp"])
+        #expect(config.upstream.providers.map(\.name) == ["cloudflare", "quad9", "cloudflare-tls", "quad9-tls", "corp"])
+        let tls = config.upstream.providers.filter { $0.transport == .tls }
+        #expect(tls.map { $0.tls?.name } == ["cloudflare-dns.com", "dns.quad9.net"])
+        #expect(tls.allSatisfy { $0.tls?.verify == true && $0.tls?.caFile == "" && $0.servers.allSatisfy { $0.port == 853 } })
         #expect(config.routes == [RouteSection(domains: [try DNSName("corp.example")], providers: ["corp"])])
         #expect(config.local == [DNSRecord(name: try DNSName("router.lan"), type: .a, ttl: 300, data: .a([192, 168, 1, 1]))])
     }
