@@ -35,14 +35,17 @@ public final class FakeDoTServer: Sendable {
         self.process = process
     }
 
-    /// Starts the server with `identity` on `host` (a free port) and waits until it listens.
+    /// Starts the server with `identity` on `host` (`port`, 0 = a free one) and waits until it
+    /// listens.
     public static func start(
-        identity: TestCertificates.Identity, mode: Mode = .answer, host: String = "127.0.0.1", keepalive: Int? = nil
+        identity: TestCertificates.Identity, mode: Mode = .answer, host: String = "127.0.0.1", port: UInt16 = 0,
+        keepalive: Int? = nil
     ) async throws -> FakeDoTServer {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/fake-dot-server.py").path
         let events = EventLog<String>(label: "fake DoT server")
-        var arguments = [script, "--cert", identity.certificate, "--key", identity.key, "--host", host, "--mode", mode.argument]
+        var arguments = [script, "--cert", identity.certificate, "--key", identity.key, "--host", host, "--port", "\(port)",
+                         "--mode", mode.argument]
         if let keepalive { arguments += ["--keepalive", "\(keepalive)"] }
         let process = try ChildProcess(
             executable: try Executables.find("python3"), arguments: arguments,

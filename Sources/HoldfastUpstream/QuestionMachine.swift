@@ -23,6 +23,9 @@ struct QuestionMachine {
         /// The retry budget: may the question send one attempt beyond its first? (Asked only
         /// when there is a server to send it to; a yes is spent.)
         func allowExtraAttempt() -> Bool
+        /// Whether a silent attempt may be resent to the same server: yes over datagrams (the
+        /// packet may be lost); no over a stream (TLS), which retransmits by itself.
+        func resendsToSameServer(_ candidate: Int) -> Bool
     }
 
     enum Action: Equatable {
@@ -118,7 +121,7 @@ struct QuestionMachine {
         if let next = nextUnsent(servers) {
             if servers.allowExtraAttempt() { send(next, rto: servers.rto(next), into: &actions) }
         } else if servers.isUsable(silent.candidate) {
-            guard servers.allowExtraAttempt() else { return [] }
+            guard servers.resendsToSameServer(silent.candidate), servers.allowExtraAttempt() else { return [] }
             resends += 1
             send(silent.candidate, rto: max(servers.rto(silent.candidate), silent.rto * 2), into: &actions)
         } else if let other = providers.indices.first(where: { servers.isUsable($0) }), servers.allowExtraAttempt() {

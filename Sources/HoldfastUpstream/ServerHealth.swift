@@ -78,6 +78,13 @@ public struct ServerHealth: Sendable, Equatable {
 
     /// A probe was just sent. Up: the suspect probe; down: the periodic one, so the next is
     /// due one interval later.
+    /// A failure whose attempt was already judged (its RTO passed and its silence counted):
+    /// not counted again, but a more telling reason (a TLS handshake that timed out after
+    /// the silence) replaces a bare "timeout" as the last error.
+    public mutating func noteLateFailure(_ error: UpstreamError) {
+        if case .tls = error { lastError = error }
+    }
+
     public mutating func probeSent(now: ContinuousClock.Instant) {
         probe = .inFlight
         if state == .down { nextProbeAt = now + probeInterval }

@@ -239,9 +239,13 @@ final class UpstreamEngine: @unchecked Sendable {
             apply(action, to: server)
         } else {
             server.failures += 1
-            if !attempt.pastRTO, case .failure(let error) = verdict {
-                let action = attempt.isProbe ? server.health.probeFailed(error, now: .now) : server.health.questionFailed(error, now: .now)
-                apply(action, to: server)
+            if case .failure(let error) = verdict {
+                if attempt.pastRTO {
+                    server.health.noteLateFailure(error)
+                } else {
+                    let action = attempt.isProbe ? server.health.probeFailed(error, now: .now) : server.health.questionFailed(error, now: .now)
+                    apply(action, to: server)
+                }
             }
         }
         let error: UpstreamError? = switch verdict {

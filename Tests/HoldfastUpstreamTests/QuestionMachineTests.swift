@@ -11,12 +11,15 @@ import Testing
         /// Extra attempts the retry budget still allows (a class, so spending is seen by the test).
         final class Budget { var left = Int.max; var refused = 0 }
         var budget = Budget()
+        /// Candidates reached over a stream (TLS): never resent to on silence.
+        var streams: Set<Int> = []
         init(_ count: Int, rto: Duration = .milliseconds(50)) {
             usable = Array(repeating: true, count: count)
             rtos = Array(repeating: rto, count: count)
         }
         func isUsable(_ candidate: Int) -> Bool { usable[candidate] }
         func rto(_ candidate: Int) -> Duration { rtos[candidate] }
+        func resendsToSameServer(_ candidate: Int) -> Bool { !streams.contains(candidate) }
         func allowExtraAttempt() -> Bool {
             guard budget.left > 0 else { budget.refused += 1; return false }
             budget.left -= 1
@@ -99,6 +102,25 @@ import Testing
         // Any attempt's answer completes it: the first packet's late reply.
         #expect(question.answered(attempt: 0) == [.answered(attempt: 0)])
         #expect(question.resends == 2)
+    }
+
+    @Test("A silent TLS server is followed by the next server, but never resent to: TCP retransmits")
+    func streamServersAreNotResentTo() {
+        var question = machine(providers: ["tls", "plain"], hedge: nil)
+        var servers = Servers(2)
+        servers.streams = [0]
+        #expect(question.start(now: t0, servers: servers) == [.send(attempt: 0, candidate: 0, rto: .milliseconds(50))])
+        #expect(question.silent(attempt: 0, now: t0 + .milliseconds(50), servers: servers) == [
+            .send(attempt: 1, candidate: 1, rto: .milliseconds(50)),
+        ])
+        #expect(question.silent(attempt: 1, now: t0 + .milliseconds(100), servers: servers) == [
+            .send(attempt: 2, candidate: 1, rto: .milliseconds(100)),
+        ])
+        var lone = machine(providers: ["tls"], hedge: nil)
+        #expect(lone.start(now: t0, servers: servers) == [.send(attempt: 0, candidate: 0, rto: .milliseconds(50))])
+        #expect(lone.silent(attempt: 0, now: t0 + .milliseconds(50), servers: servers) == [])
+        #expect(lone.resends == 0)
+        #expect(lone.answered(attempt: 0) == [.answered(attempt: 0)])
     }
 
     @Test("A lone server: resends back off 50, 100, 200, 400 ms and stop once the question is timeout_ms old")
