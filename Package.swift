@@ -37,6 +37,14 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Debian's libnghttp2, for DNS over HTTPS: module map + shim header only.
+        .systemLibrary(
+            name: "CNGHTTP2",
+            pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"])]
+        ),
+        // A small HTTP/2 client session on nghttp2 (POST one DNS message per stream).
+        .target(name: "CHoldfastH2", dependencies: ["CNGHTTP2"]),
         // recvmmsg/sendmmsg wrappers for the UDP listener (they need _GNU_SOURCE).
         .target(name: "CSocketBatch"),
         // DNS wire format: no dependencies.
@@ -53,7 +61,7 @@ let package = Package(
         .target(
             name: "HoldfastUpstream",
             dependencies: [
-                "CAres", "DNSWire", "HoldfastTLS",
+                "CAres", "CHoldfastH2", "DNSWire", "HoldfastTLS",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

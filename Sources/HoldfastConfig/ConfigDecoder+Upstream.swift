@@ -67,7 +67,12 @@ extension ConfigDecoder {
             }
             if entries.isEmpty { throw reader.error("servers", "at least one server is required") }
             let (transport, tls) = try decodeTransport(reader)
-            let servers = try hostPorts(entries, defaultPort: transport == .tls ? 853 : 53, allowPortZero: false)
+            let defaultPort: UInt16 = switch transport {
+            case .dns: 53
+            case .tls: 853
+            case .https: 443
+            }
+            let servers = try hostPorts(entries, defaultPort: defaultPort, allowPortZero: false)
             for (server, entry) in zip(servers, entries) {
                 if server.addressBytes.allSatisfy({ $0 == 0 }) {
                     throw context.error(entry.keyPath, "\(server) is the unspecified address, not a server")
@@ -103,15 +108,21 @@ extension ConfigDecoder {
             }
             return (.dns, nil)
         case .https:
-            throw reader.error("transport", "\"https\" (DNS over HTTPS) is not supported by this version yet; use \"tls\" or \"dns\"")
+            break
         case .tls:
             if reader.has("https_path") { throw reader.error("https_path", "applies only to transport = \"https\"") }
         }
         var tls = ProviderTLSSection()
+        if transport == .https {
+            tls.httpsPath = try reader.string("https_path") ?? tls.httpsPath
+            if !tls.httpsPath.hasPrefix("/") || tls.httpsPath.contains(where: { $0 == " " || $0 == "?" || $0 == "#" }) {
+                throw reader.error("https_path", "\"\(tls.httpsPath)\" must be a URI path starting with \"/\" (no spaces, query or fragment)")
+            }
+        }
         tls.verify = try reader.bool("tls_verify", default: true)
         tls.name = try reader.string("tls_name") ?? ""
         if tls.name.isEmpty && tls.verify {
-            throw reader.error("tls_name", "is required with transport = \"tls\" (the name the server's certificate must carry), unless tls_verify = false")
+            throw reader.error("tls_name", "is required with transport = \"\(transport.rawValue)\" (the name the server's certificate must carry), unless tls_verify = false")
         }
         if !tls.name.isEmpty, case .failure(let problem) = DomainNames.parse(tls.name), !Self.isIPLiteral(tls.name) {
             throw reader.error("tls_name", "\"\(tls.name)\" is not a host name: \(problem.message)")
@@ -126,7 +137,7 @@ extension ConfigDecoder {
             }
             tls.pins.append(digest)
         }
-        return (.tls, tls)
+        return (transport, tls)
     }
 
     private static func isIPLiteral(_ text: String) -> Bool {

@@ -17,7 +17,7 @@ public enum ProviderTransport: String, Sendable, Equatable, CaseIterable {
     case dns
     /// DNS over TLS (RFC 7858); servers default to port 853.
     case tls
-    /// DNS over HTTPS (RFC 8484).
+    /// DNS over HTTPS (RFC 8484, HTTP/2); servers default to port 443.
     case https
 }
 
@@ -31,12 +31,15 @@ public struct ProviderTLSSection: Sendable, Equatable {
     public var caFile: String
     /// `tls_pins`: SHA-256 SPKI digests, 32 bytes each (decoded from base64).
     public var pins: [[UInt8]]
+    /// `https_path`: the DoH URI path (`https` only).
+    public var httpsPath: String
 
-    public init(name: String = "", verify: Bool = true, caFile: String = "", pins: [[UInt8]] = []) {
+    public init(name: String = "", verify: Bool = true, caFile: String = "", pins: [[UInt8]] = [], httpsPath: String = "/dns-query") {
         self.name = name
         self.verify = verify
         self.caFile = caFile
         self.pins = pins
+        self.httpsPath = httpsPath
     }
 }
 

@@ -30,10 +30,10 @@ enum ConfigurationMapping {
             retryBudgetPercent: config.upstream.retryBudgetPercent, tlsIdleTimeoutMs: config.upstream.tlsIdleTimeoutMs)
     }
 
-    /// `https` never gets here: the config rejects it until DNS over HTTPS is built.
     private static func transport(_ provider: ProviderSection) -> UpstreamConfiguration.Transport {
         guard provider.transport != .dns, let tls = provider.tls else { return .dns }
-        return .tls(TLSClientSettings(serverName: tls.name, verify: tls.verify, caFile: tls.caFile, pins: tls.pins))
+        let settings = TLSClientSettings(serverName: tls.name, verify: tls.verify, caFile: tls.caFile, pins: tls.pins)
+        return provider.transport == .https ? .https(settings, path: tls.httpsPath) : .tls(settings)
     }
 
     static func cache(_ config: HoldfastConfiguration) -> CacheConfiguration {

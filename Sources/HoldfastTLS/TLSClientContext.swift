@@ -44,10 +44,23 @@ public final class TLSClientContext {
     let context: OpaquePointer
     public let settings: TLSClientSettings
 
-    public init(settings: TLSClientSettings) throws(TLSError) {
+    /// `alpn`: protocols to offer (RFC 7301), e.g. ["h2"] for DNS over HTTPS; none for DoT.
+    public init(settings: TLSClientSettings, alpn: [String] = []) throws(TLSError) {
         guard let context = holdfast_tls_client_context() else { throw TLSError.fromQueue("cannot create a context") }
         self.context = context
         self.settings = settings
+        if !alpn.isEmpty {
+            var wire: [UInt8] = []
+            for name in alpn {
+                wire.append(UInt8(clamping: name.utf8.count))
+                wire.append(contentsOf: name.utf8.prefix(255))
+            }
+            // 0 is success here (unlike most of OpenSSL).
+            if SSL_CTX_set_alpn_protos(context, wire, UInt32(wire.count)) != 0 {
+                holdfast_tls_context_free(context)
+                throw TLSError.fromQueue("cannot offer ALPN \(alpn)")
+            }
+        }
         if settings.verify {
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
             let file = settings.caFile.isEmpty ? TLSClientSettings.systemCAFile : settings.caFile

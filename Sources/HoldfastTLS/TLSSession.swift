@@ -87,6 +87,15 @@ public final class TLSSession {
         return progress(after: rc, doing: "read")
     }
 
+    /// The protocol the server chose by ALPN ("h2"), nil when it chose none.
+    public var negotiatedProtocol: String? {
+        var data: UnsafePointer<UInt8>?
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(ssl, &data, &length)
+        guard let data, length > 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
+    }
+
     /// Sends close_notify, without waiting for the peer's (the socket is closed next).
     public func close() {
         if isEstablished { _ = SSL_shutdown(ssl) }

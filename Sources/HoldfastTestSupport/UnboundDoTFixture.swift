@@ -92,11 +92,26 @@ public final class UnboundDoTFixture: Sendable {
 public enum TCPTable {
     /// Sockets in state ESTABLISHED whose local port is `localPort`.
     public static func established(localPort: UInt16) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return 0 }
         let suffix = String(format: ":%04X", localPort)
-        return text.split(separator: "\n").dropFirst().filter { line in
+        return readAll("/proc/net/tcp").split(separator: "\n").dropFirst().filter { line in
             let fields = line.split(separator: " ")
             return fields.count > 3 && fields[1].hasSuffix(suffix) && fields[3] == "01"
         }.count
+    }
+
+    /// The whole of a /proc file, read until EOF (procfs files report size 0, and the TCP
+    /// table of a busy test run is many pages long).
+    static func readAll(_ path: String) -> String {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(fd, &chunk, chunk.count)
+            if count <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

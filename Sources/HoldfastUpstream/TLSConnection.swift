@@ -2,8 +2,9 @@ import Glibc
 import HoldfastTLS
 
 /// One TCP connection with TLS on top, to one server, driven by socket readiness on the loop
-/// thread: connect, handshake, then framed DNS messages both ways. It owns the socket; the
-/// transport (`TLSTransport`) owns the queries and decides what happens on close.
+/// thread: connect, handshake, then bytes both ways (its `codec` frames DNS over TLS or HTTP/2).
+/// It owns the socket; the transport (`EncryptedTransport`) owns the queries and decides what
+/// happens on close.
 final class TLSConnection {
     enum State: Equatable {
         case connecting, handshaking, open, closed
@@ -12,7 +13,8 @@ final class TLSConnection {
     /// What the transport hears from its connection.
     enum Event {
         case established(resumed: Bool)
-        case message([UInt8])
+        /// Decrypted bytes (valid during the call only).
+        case received(ArraySlice<UInt8>)
         /// Closed by the server (or the socket failed) after it was established.
         case closed(String)
         /// The connect or the handshake failed: a TLS failure of the server.
@@ -23,7 +25,8 @@ final class TLSConnection {
     private let session: TLSSession
     private unowned let loop: CAresEventLoop
     private(set) var state: State = .connecting
-    private var framer = DNSStreamFramer()
+    /// How queries and answers are laid out on this connection (set by the transport).
+    var codec: any StreamCodec
     private var outbound: [UInt8] = []
     private var outboundStart = 0
     /// Where decrypted bytes land before the framer takes them (allocated once).
@@ -35,14 +38,10 @@ final class TLSConnection {
     var idleTimer: TimerHeap.ID?
     /// When a reply last arrived, or the connection was established.
     var lastHeardAt: ContinuousClock.Instant = .now
-    /// The server's edns-tcp-keepalive idle timeout, once a reply carried one.
-    var serverIdleTimeout: Duration?
-    /// The first reply was looked at for a keepalive option.
-    var keepaliveChecked = false
     private let onEvent: (TLSConnection, Event) -> Void
 
     /// Starts a non-blocking connect to `address`; events follow through `onEvent`.
-    init(address: UpstreamServerAddress, context: TLSClientContext, loop: CAresEventLoop,
+    init(address: UpstreamServerAddress, context: TLSClientContext, codec: any StreamCodec, loop: CAresEventLoop,
          onEvent: @escaping (TLSConnection, Event) -> Void) throws(TLSError) {
         guard let socketAddress = SocketAddressStorage(host: address.host, port: address.port) else {
             throw TLSError("bad address \(address)")
@@ -64,6 +63,7 @@ final class TLSConnection {
             throw error
         }
         self.fd = fd
+        self.codec = codec
         self.loop = loop
         self.onEvent = onEvent
         loop.watch(fd: fd, readable: false, writable: true) { [unowned self] readable, writable in
@@ -71,10 +71,13 @@ final class TLSConnection {
         }
     }
 
-    /// Queues one message, framed; `flush` writes what is queued once the connection is open.
-    func enqueue(_ message: [UInt8]) {
-        DNSStreamFramer.appendFrame(message, to: &outbound)
+    /// Queues bytes; `flush` writes what is queued once the connection is open.
+    func enqueue(_ bytes: [UInt8]) {
+        outbound.append(contentsOf: bytes)
     }
+
+    /// The protocol ALPN settled on, once established.
+    var negotiatedProtocol: String? { session.negotiatedProtocol }
 
     /// Closes the socket (close_notify first when open). No event follows.
     func close() {
@@ -134,11 +137,8 @@ final class TLSConnection {
             let progress = readBuffer.withUnsafeMutableBytes { session.read(into: $0, count: &count) }
             switch progress {
             case .done:
-                framer.append(readBuffer[..<count])
-                while state == .open, let message = framer.next() {
-                    lastHeardAt = .now
-                    onEvent(self, .message(message))
-                }
+                lastHeardAt = .now
+                onEvent(self, .received(readBuffer[..<count]))
             case .wantRead: return
             case .wantWrite: return interest(read: true, write: true)
             case .closed: return lost("closed by the server")

@@ -56,20 +56,24 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         case dns
         /// DNS over TLS (RFC 7858), authenticated as `TLSClientSettings` says.
         case tls(TLSClientSettings)
+        /// DNS over HTTPS (RFC 8484, HTTP/2 POST to `path`), authenticated the same way.
+        case https(TLSClientSettings, path: String)
 
         /// The name in `/upstreams`: "dns", "tls".
         public var name: String {
             switch self {
             case .dns: "dns"
             case .tls: "tls"
+            case .https: "https"
             }
         }
 
-        /// The port a server without one uses: 53, or 853 for DNS over TLS.
+        /// The port a server without one uses: 53, 853 for DNS over TLS, 443 for HTTPS.
         public var defaultPort: UInt16 {
             switch self {
             case .dns: 53
             case .tls: 853
+            case .https: 443
             }
         }
     }

@@ -49,7 +49,7 @@ final class UpstreamEngine: @unchecked Sendable {
         RetryBudgetBox(RetryBudget(percent: configuration.retryBudgetPercent)) { observer?.retryBudgetExhausted() }
     }
 
-    /// A server's state and its transport (c-ares for `dns`, TLS for `tls`).
+    /// A server's state and its transport (c-ares for `dns`, an encrypted one for `tls`/`https`).
     func makeServer(provider: UpstreamConfiguration.Provider, address: UpstreamServerAddress,
                     configuration: UpstreamConfiguration) -> ServerState {
         let server = ServerState(
@@ -58,7 +58,7 @@ final class UpstreamEngine: @unchecked Sendable {
         return server
     }
 
-    /// The transport `server.transportKind` names. A TLS transport reports handshakes to the
+    /// The transport `server.transportKind` names. An encrypted transport reports handshakes to the
     /// observer and republishes the status when its connection opens or closes.
     func makeTransport(for server: ServerState, _ configuration: UpstreamConfiguration) -> any UpstreamTransport {
         switch server.transportKind {
@@ -66,10 +66,12 @@ final class UpstreamEngine: @unchecked Sendable {
             return CAresTransport(
                 address: server.address, timeoutMs: configuration.timeoutMs,
                 rotateAfterQueries: configuration.rotateAfterQueries, loop: loop)
-        case .tls(let settings):
+        case .tls(let settings), .https(let settings, _):
+            let wire: EncryptedTransport.Wire
+            if case .https(_, let path) = server.transportKind { wire = .https(path: path) } else { wire = .tls }
             let (provider, label) = (server.provider, server.label)
-            return TLSTransport(
-                address: server.address, settings: settings, timeoutMs: configuration.timeoutMs,
+            return EncryptedTransport(
+                address: server.address, settings: settings, wire: wire, timeoutMs: configuration.timeoutMs,
                 idleTimeoutMs: configuration.tlsIdleTimeoutMs, loop: loop,
                 onHandshake: { [weak self] result in
                     self?.observer?.tlsHandshake(provider: provider, server: label, result: result)

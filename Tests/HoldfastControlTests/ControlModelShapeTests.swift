@@ -24,7 +24,12 @@ import Testing
         let server = try Self.object(Self.unmeasured)
         #expect(server["srtt_ms"] is NSNull, "\(server)")
         #expect(server["last_error"] is NSNull, "\(server)")
-        #expect(Set(server.keys) == ["address", "state", "srtt_ms", "consecutive_failures", "last_error", "requests", "failures"])
+        #expect(Set(server.keys) == [
+            "address", "state", "srtt_ms", "consecutive_failures", "last_error", "requests", "failures",
+            "transport", "connections_open", "tls_handshakes", "tls_resumed",
+        ])
+        #expect(server["transport"] as? String == "dns")
+        for key in ["connections_open", "tls_handshakes", "tls_resumed"] { #expect(server[key] is NSNull, "\(key)") }
     }
 
     @Test func cacheEntryNotFoundHasANullRcode() throws {
@@ -72,6 +77,8 @@ import Testing
         #expect(server.lastError == nil)
         let again = try Self.object(server)
         #expect(again["srtt_ms"] is NSNull && again["last_error"] is NSNull, "\(again)")
+        // An older daemon sent no transport: it spoke plain DNS only.
+        #expect(server.transport == "dns" && server.connectionsOpen == nil && server.tlsHandshakes == nil)
 
         let older = Data(#"{"name": "x.test.", "type": "A", "found": false, "ttl_remaining_s": 0, "stale": false, "records": []}"#.utf8)
         let entry = try ControlAPI.decode(CacheEntryReport.self, from: older)

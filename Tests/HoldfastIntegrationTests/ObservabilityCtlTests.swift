@@ -64,11 +64,13 @@ struct ObservabilityCtlTests {
         let lines = run.lines
         #expect(lines.count == 3, "\(run)")
         let header = try #require(lines.first)
-        #expect(header.split(separator: " ").prefix(3) == ["PROVIDER", "SERVER", "STATE"], "\(run)")
+        #expect(header.split(separator: " ").prefix(4) == ["PROVIDER", "SERVER", "TRANSPORT", "STATE"], "\(run)")
         let stateColumn = try #require(header.range(of: "STATE")).lowerBound.utf16Offset(in: header)
         for (index, line) in lines.dropFirst().enumerated() {
             #expect(line.hasPrefix("p\(index + 1) "), "\(run)")
             #expect(line.contains(stack.serverLabel(index)), "\(run)")
+            let transportColumn = try #require(header.range(of: "TRANSPORT")).lowerBound.utf16Offset(in: header)
+            #expect(String(line.dropFirst(transportColumn).prefix(4)) == "dns ", "misaligned: \(line)")
             #expect(String(line.dropFirst(stateColumn).prefix(4)) == "down", "misaligned: \(line)")
             #expect(line.hasSuffix("refused)") || line.hasSuffix("timeout"), "\(line)")  // LAST ERROR
         }

@@ -9,7 +9,10 @@ import Testing
 struct ObservabilityShapeTests {
     /// The rcodes `/stats` and `holdfast_queries_total` count by name (the rest as OTHER).
     static let rcodes = ["NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", "FORMERR", "NOTIMP", "BADVERS", "OTHER"]
-    static let serverKeys: Set = ["address", "state", "srtt_ms", "consecutive_failures", "last_error", "requests", "failures"]
+    static let serverKeys: Set = [
+        "address", "state", "srtt_ms", "consecutive_failures", "last_error", "requests", "failures",
+        "transport", "connections_open", "tls_handshakes", "tls_resumed",
+    ]
 
     @Test func everyEndpointHasEveryKeyBeforeAnyQuery() async throws {
         let stack = try await ObservedStack.start()

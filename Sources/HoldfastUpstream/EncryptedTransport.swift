@@ -1,19 +1,27 @@
 import DNSWire
 import HoldfastTLS
 
-/// DNS over TLS to one server (RFC 7858): one persistent connection, opened when the first
-/// query needs it and reused by every query after; up to `maxInFlight` queries on it at once,
-/// answers matched by ID in any order (the engine then checks the question). Loop-thread only.
+/// DNS over TLS (RFC 7858) or DNS over HTTPS (RFC 8484) to one server: one persistent
+/// connection, opened when the first query needs it and reused by every query after; as many
+/// queries on it at once as its codec allows (128 for DoT; the server's HTTP/2 stream limit,
+/// at most 100, for DoH), the rest waiting; answers taken in any order. Loop-thread only.
 ///
 /// - A connection the server closes is replaced, and the queries in flight on it are written
-///   once more on the new one (a second loss fails them).
-/// - A failed connect or handshake (certificate, name, pins) fails the queries waiting for it
-///   with `.tls`, and the next attempt waits 100 ms, doubling per further failure up to 10 s;
-///   meanwhile queries fail at once, so a broken server cannot pin the CPU with handshakes.
+///   once more on the new one (a second loss fails them). Queries the server refused to
+///   process (HTTP/2 GOAWAY or REFUSED_STREAM) go on a new connection without counting.
+/// - A failed connect or handshake (certificate, name, pins, ALPN) fails the queries waiting
+///   for it with `.tls`, and the next attempt waits 100 ms, doubling per further failure up to
+///   10 s; meanwhile queries fail at once, so a broken server cannot pin the CPU with handshakes.
 /// - The connect and handshake must finish within `timeout_ms`.
 /// - Idle for `tls_idle_timeout_ms` (or the server's edns-tcp-keepalive, if less): closed.
 /// - The server's session ticket is offered on reconnect (resumption).
-final class TLSTransport: UpstreamTransport {
+final class EncryptedTransport: UpstreamTransport {
+    /// What rides on the connection.
+    enum Wire: Sendable {
+        case tls
+        case https(path: String)
+    }
+
     private struct Query {
         let message: [UInt8]
         let completion: (TransportReply) -> Void
@@ -23,13 +31,12 @@ final class TLSTransport: UpstreamTransport {
         var writtenAt: ContinuousClock.Instant?
     }
 
-    /// Queries on one connection at once; more wait for answers.
-    static let maxInFlight = 128
     static let firstBackoff: Duration = .milliseconds(100)
     static let maxBackoff: Duration = .seconds(10)
 
     private let address: UpstreamServerAddress
     private let settings: TLSClientSettings
+    private let wire: Wire
     private let timeout: Duration
     private let idleTimeout: Duration
     private unowned let loop: CAresEventLoop
@@ -37,25 +44,30 @@ final class TLSTransport: UpstreamTransport {
     private var queries: [UInt16: Query] = [:]
     /// Queries not written yet, oldest first.
     private var waiting: [UInt16] = []
+    /// The connection new queries go on.
     private var connection: TLSConnection?
+    /// Connections the server is draining (GOAWAY): they finish what they carry, take nothing.
+    private var draining: [TLSConnection] = []
     private var consecutiveFailures = 0
     private var backoffUntil: ContinuousClock.Instant?
     private var lastFailure: TLSError?
     private var retired = false
     private var random = SystemRandomNumberGenerator()
     private var counters = ConnectionStatistics()
-    var statistics: ConnectionStatistics? { counters }
     private(set) var setupError: String?
     /// Told of every handshake's result, and of connections opening or closing.
     private let onHandshake: (TLSHandshakeResult) -> Void
     private let onConnectionChange: () -> Void
 
     var isEncrypted: Bool { true }
+    var statistics: ConnectionStatistics? { counters }
 
-    init(address: UpstreamServerAddress, settings: TLSClientSettings, timeoutMs: Int, idleTimeoutMs: Int,
-         loop: CAresEventLoop, onHandshake: @escaping (TLSHandshakeResult) -> Void, onConnectionChange: @escaping () -> Void) {
+    init(address: UpstreamServerAddress, settings: TLSClientSettings, wire: Wire, timeoutMs: Int,
+         idleTimeoutMs: Int, loop: CAresEventLoop, onHandshake: @escaping (TLSHandshakeResult) -> Void,
+         onConnectionChange: @escaping () -> Void) {
         self.address = address
         self.settings = settings
+        self.wire = wire
         self.timeout = .milliseconds(max(1, timeoutMs))
         self.idleTimeout = .milliseconds(max(0, idleTimeoutMs))
         self.loop = loop
@@ -85,36 +97,56 @@ final class TLSTransport: UpstreamTransport {
 
     func retire() {
         retired = true
-        if queries.isEmpty { closeConnection() }
+        if queries.isEmpty { closeAll() }
     }
 
     func cancelAll() {
         for id in Array(queries.keys) { finish(id, .failure(.cancelled)) }
-        closeConnection()
+        closeAll()
     }
 
-    // MARK: Connection
+    // MARK: Connections
 
     /// Writes waiting queries while the connection has room, opening one when there is none.
     private func pump() {
+        if let current = connection, current.codec.isDraining {
+            draining.append(current)
+            connection = nil
+        }
         guard !waiting.isEmpty else { return }
         guard let connection else { return open() }
         guard connection.isOpen else { return }
         var count = 0
-        while count < waiting.count && connection.inFlight.count < Self.maxInFlight {
+        while count < waiting.count && connection.inFlight.count < connection.codec.capacity {
             let id = waiting[count]
+            guard let message = queries[id]?.message else {
+                count += 1
+                continue
+            }
+            guard connection.codec.submit(id: id, message: message) else { break }
             count += 1
-            guard queries[id] != nil else { continue }
             queries[id]?.writtenAt = .now
             connection.inFlight.insert(id)
-            connection.enqueue(queries[id]?.message ?? [])
         }
         waiting.removeFirst(count)
         if let timer = connection.idleTimer {
             loop.cancel(timer)
             connection.idleTimer = nil
         }
+        write(connection)
+    }
+
+    private func write(_ connection: TLSConnection) {
+        let bytes = connection.codec.takeOutput()
+        if !bytes.isEmpty { connection.enqueue(bytes) }
         connection.flush()
+    }
+
+    private func makeCodec() -> (any StreamCodec)? {
+        switch wire {
+        case .tls: return DNSOverTLSCodec()
+        case .https(let path): return DNSOverHTTPSCodec(authority: settings.serverName, path: path)
+        }
     }
 
     private func open() {
@@ -123,11 +155,16 @@ final class TLSTransport: UpstreamTransport {
             if let existing = self.context {
                 context = existing
             } else {
-                context = try TLSClientContext(settings: settings)
+                if case .https = wire {
+                    context = try TLSClientContext(settings: settings, alpn: ["h2"])
+                } else {
+                    context = try TLSClientContext(settings: settings)
+                }
                 self.context = context
             }
-            let connection = try TLSConnection(address: address, context: context, loop: loop) { [unowned self] connection, event in
-                handle(event, from: connection)
+            guard let codec = makeCodec() else { throw TLSError("cannot start an HTTP/2 session") }
+            let connection = try TLSConnection(address: address, context: context, codec: codec, loop: loop) {
+                [unowned self] connection, event in handle(event, from: connection)
             }
             self.connection = connection
             connection.handshakeTimer = loop.schedule(after: timeout) { [unowned self, unowned connection] in
@@ -138,64 +175,82 @@ final class TLSTransport: UpstreamTransport {
                 handle(.failed(TLSError("\(what) timed out after \(timeout)")), from: connection)
             }
         } catch {
-            failed(error, waitingOn: nil)
+            failed(error, source: nil)
         }
     }
 
     private func handle(_ event: TLSConnection.Event, from source: TLSConnection) {
-        guard source === connection else { return }
+        guard source === connection || draining.contains(where: { $0 === source }) else { return }
         switch event {
         case .established(let resumed):
+            if case .https = wire, source.negotiatedProtocol != "h2" {
+                source.close()
+                return failed(TLSError("the server did not agree to HTTP/2 (ALPN h2)"), source: source)
+            }
             consecutiveFailures = 0
             backoffUntil = nil
             lastFailure = nil
             counters.handshakes += 1
-            counters.open = 1
             if resumed { counters.resumed += 1 }
+            updateOpenCount()
             onHandshake(resumed ? .resumed : .ok)
             onConnectionChange()
+            write(source)  // the HTTP/2 preface, before any query
             pump()
-        case .message(let bytes):
-            received(bytes, on: source)
+        case .received(let bytes):
+            received(source.codec.received(bytes), on: source)
         case .closed(let why):
             lost(source, why: why)
         case .failed(let error):
-            failed(error, waitingOn: source)
+            failed(error, source: source)
         }
     }
 
-    private func received(_ bytes: [UInt8], on connection: TLSConnection) {
-        guard bytes.count >= 12 else { return }
-        let id = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
-        // A late answer to a query that already timed out is dropped.
-        guard connection.inFlight.remove(id) != nil, queries[id] != nil else { return }
-        if !connection.keepaliveChecked {
-            connection.keepaliveChecked = true
-            if let timeout = (try? ParsedQuery(bytes: bytes))?.edns?.tcpKeepaliveTimeout {
-                connection.serverIdleTimeout = .milliseconds(Int(timeout) * 100)
+    private func received(_ events: [CodecEvent], on source: TLSConnection) {
+        var again: [UInt16] = []
+        for event in events {
+            switch event {
+            case .reply(let id, let bytes):
+                // A late answer to a query that already timed out is dropped.
+                guard source.inFlight.remove(id) != nil else { continue }
+                finish(id, .reply(bytes))
+            case .failed(let id, let error):
+                guard source.inFlight.remove(id) != nil else { continue }
+                finish(id, .failure(error))
+            case .refused(let id):
+                guard source.inFlight.remove(id) != nil, queries[id] != nil else { continue }
+                again.append(id)
+            case .broken(let why):
+                return lost(source, why: why)
             }
         }
-        finish(id, .reply(bytes))
+        waiting.insert(contentsOf: again, at: 0)
+        write(source)
         pump()
-        if connection.inFlight.isEmpty && waiting.isEmpty { armIdleTimer(connection) }
+        if source.inFlight.isEmpty {
+            if source !== connection {
+                retireDrained(source)
+            } else if waiting.isEmpty {
+                armIdleTimer(source)
+            }
+        }
     }
 
     /// The server closed an established connection: its queries go once more on a new one.
     private func lost(_ source: TLSConnection, why: String) {
         source.close()
-        connection = nil
-        counters.open = 0
-        onConnectionChange()
+        forget(source)
         var again: [UInt16] = []
         for id in source.inFlight.sorted() {
             guard let query = queries[id] else { continue }
             if query.resent {
-                finish(id, .failure(.networkError("tls connection lost twice: \(why)")))
+                finish(id, .failure(.networkError("encrypted connection lost twice: \(why)")))
             } else {
                 queries[id]?.resent = true
                 again.append(id)
             }
         }
+        source.inFlight.removeAll()
         waiting.insert(contentsOf: again, at: 0)
         if retired && queries.isEmpty { return }
         pump()
@@ -203,17 +258,17 @@ final class TLSTransport: UpstreamTransport {
 
     /// The connect or handshake failed: every query waiting for it fails, and the next
     /// attempt backs off.
-    private func failed(_ error: TLSError, waitingOn source: TLSConnection?) {
-        if let source { source.close() }
-        connection = nil
-        counters.open = 0
+    private func failed(_ error: TLSError, source: TLSConnection?) {
+        if let source {
+            source.close()
+            forget(source)
+        }
         counters.failedHandshakes += 1
         consecutiveFailures += 1
         lastFailure = error
         let backoff = min(Self.maxBackoff, Self.firstBackoff * (1 << min(consecutiveFailures - 1, 16)))
         backoffUntil = .now + backoff
         onHandshake(.failed)
-        onConnectionChange()
         var failing = waiting
         waiting.removeAll()
         if let source { failing.append(contentsOf: source.inFlight) }
@@ -225,11 +280,12 @@ final class TLSTransport: UpstreamTransport {
         queries[id]?.timer = nil
         if let index = waiting.firstIndex(of: id) { waiting.remove(at: index) }
         finish(id, .failure(.timeout))
-        // Nothing heard on the connection since this query was written: it may be dead
-        // (a path that drops everything); the next query opens a fresh one.
-        if let connection, connection.inFlight.remove(id) != nil, let written = query.writtenAt,
-           connection.lastHeardAt < written {
-            lost(connection, why: "silent for \(timeout)")
+        // Nothing heard on the connection since this query was written: it may be dead (a
+        // path that drops everything); the next query opens a fresh one.
+        for candidate in [connection].compactMap({ $0 }) + draining where candidate.inFlight.remove(id) != nil {
+            if let written = query.writtenAt, candidate.lastHeardAt < written {
+                lost(candidate, why: "silent for \(timeout)")
+            }
         }
     }
 
@@ -238,24 +294,41 @@ final class TLSTransport: UpstreamTransport {
         if let timer = query.timer { loop.cancel(timer) }
         // Completions run after the current socket event or `send` returns.
         loop.enqueueCompletion { query.completion(reply) }
-        if retired && queries.isEmpty { closeConnection() }
+        if retired && queries.isEmpty { closeAll() }
     }
 
-    private func armIdleTimer(_ connection: TLSConnection) {
-        let idle = min(idleTimeout, connection.serverIdleTimeout ?? idleTimeout)
-        if let timer = connection.idleTimer { loop.cancel(timer) }
-        connection.idleTimer = loop.schedule(after: idle) { [unowned self, unowned connection] in
-            connection.idleTimer = nil
-            guard connection === self.connection, connection.inFlight.isEmpty, waiting.isEmpty else { return }
-            closeConnection()
+    private func armIdleTimer(_ source: TLSConnection) {
+        let idle = min(idleTimeout, source.codec.serverIdleTimeout ?? idleTimeout)
+        if let timer = source.idleTimer { loop.cancel(timer) }
+        source.idleTimer = loop.schedule(after: idle) { [unowned self, unowned source] in
+            source.idleTimer = nil
+            guard source === connection, source.inFlight.isEmpty, waiting.isEmpty else { return }
+            source.close()
+            forget(source)
         }
     }
 
-    private func closeConnection() {
-        guard let connection else { return }
-        self.connection = nil
-        connection.close()
-        counters.open = 0
+    private func retireDrained(_ source: TLSConnection) {
+        source.close()
+        forget(source)
+    }
+
+    /// Drops a closed connection from the books.
+    private func forget(_ source: TLSConnection) {
+        if source === connection { connection = nil }
+        draining.removeAll { $0 === source }
+        updateOpenCount()
         onConnectionChange()
+    }
+
+    private func updateOpenCount() {
+        counters.open = (connection?.isOpen == true ? 1 : 0) + draining.filter(\.isOpen).count
+    }
+
+    private func closeAll() {
+        for each in [connection].compactMap({ $0 }) + draining {
+            each.close()
+            forget(each)
+        }
     }
 }

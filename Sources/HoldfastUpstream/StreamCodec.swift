@@ -1,0 +1,148 @@
+import CHoldfastH2
+import DNSWire
+
+/// What a codec makes of bytes read from its connection.
+enum CodecEvent {
+    /// The answer to query `id`, its ID field set to `id`.
+    case reply(id: UInt16, [UInt8])
+    /// Query `id` failed at the server (an HTTP status, a reset stream).
+    case failed(id: UInt16, UpstreamError)
+    /// The server did not process query `id` (HTTP/2 REFUSED_STREAM, or above a GOAWAY's last
+    /// stream): it may be sent again, on another connection, without counting as a loss.
+    case refused(id: UInt16)
+    /// The byte stream is unusable (an HTTP/2 protocol error): close the connection.
+    case broken(String)
+}
+
+/// How DNS queries and answers are laid out on one encrypted connection: DNS over TLS's
+/// length-prefixed messages, or DNS over HTTPS's HTTP/2 streams. One codec per connection;
+/// loop-thread only.
+protocol StreamCodec: AnyObject {
+    /// Queries this connection may carry at once.
+    var capacity: Int { get }
+    /// True once the server said it takes no more (GOAWAY): a new connection takes new queries.
+    var isDraining: Bool { get }
+    /// The server's idle timeout, once it sent one (edns-tcp-keepalive).
+    var serverIdleTimeout: Duration? { get }
+    /// Lays out query `id` (the message carries that ID); false when it cannot be sent here.
+    func submit(id: UInt16, message: [UInt8]) -> Bool
+    /// Takes bytes read from the connection.
+    func received(_ bytes: ArraySlice<UInt8>) -> [CodecEvent]
+    /// Bytes to write now (after `submit` or `received`), and forgets them.
+    func takeOutput() -> [UInt8]
+}
+
+/// DNS over TLS (RFC 7858): each message with its two-octet length; answers matched by ID.
+final class DNSOverTLSCodec: StreamCodec {
+    private var framer = DNSStreamFramer()
+    private var output: [UInt8] = []
+    private var keepaliveChecked = false
+    private(set) var serverIdleTimeout: Duration?
+
+    /// Queries on one connection at once; more wait for answers.
+    static let maxInFlight = 128
+    var capacity: Int { Self.maxInFlight }
+    var isDraining: Bool { false }
+
+    func submit(id: UInt16, message: [UInt8]) -> Bool {
+        DNSStreamFramer.appendFrame(message, to: &output)
+        return true
+    }
+
+    func received(_ bytes: ArraySlice<UInt8>) -> [CodecEvent] {
+        framer.append(bytes)
+        var events: [CodecEvent] = []
+        while let message = framer.next() {
+            guard message.count >= 12 else { continue }
+            if !keepaliveChecked {
+                // The first answer says whether the server wants the connection closed sooner.
+                keepaliveChecked = true
+                if let timeout = (try? ParsedQuery(bytes: message))?.edns?.tcpKeepaliveTimeout {
+                    serverIdleTimeout = .milliseconds(Int(timeout) * 100)
+                }
+            }
+            events.append(.reply(id: UInt16(message[0]) << 8 | UInt16(message[1]), message))
+        }
+        return events
+    }
+
+    func takeOutput() -> [UInt8] {
+        defer { output.removeAll(keepingCapacity: true) }
+        return output
+    }
+}
+
+/// DNS over HTTPS (RFC 8484) over HTTP/2: one POST stream per query with an
+/// `application/dns-message` body, message ID 0 on the wire (§4.1), answers matched by stream;
+/// a status other than 200 or another content type fails the query. The server's stream limit
+/// (SETTINGS_MAX_CONCURRENT_STREAMS) is honoured and its GOAWAY drains the connection.
+final class DNSOverHTTPSCodec: StreamCodec {
+    private let session: OpaquePointer
+    private var broken: String?
+
+    /// Fewer streams than this at once even when the server allows more.
+    static let maxInFlight = 100
+
+    init?(authority: String, path: String) {
+        guard let session = holdfast_h2_new(authority, path) else { return nil }
+        self.session = session
+        _ = holdfast_h2_flush(session)  // the connection preface and our SETTINGS
+    }
+
+    deinit { holdfast_h2_free(session) }
+
+    var capacity: Int { min(Self.maxInFlight, Int(holdfast_h2_max_concurrent_streams(session))) }
+    var isDraining: Bool { holdfast_h2_goaway_last_stream(session) >= 0 || broken != nil }
+    var serverIdleTimeout: Duration? { nil }
+
+    func submit(id: UInt16, message: [UInt8]) -> Bool {
+        guard !isDraining else { return false }
+        var body = message
+        if body.count >= 2 {
+            body[0] = 0
+            body[1] = 0
+        }
+        let stream = body.withUnsafeBufferPointer { holdfast_h2_submit(session, $0.baseAddress, $0.count, UInt32(id)) }
+        guard stream > 0 else { return false }
+        _ = holdfast_h2_flush(session)
+        return true
+    }
+
+    func received(_ bytes: ArraySlice<UInt8>) -> [CodecEvent] {
+        let rc = bytes.withUnsafeBufferPointer { holdfast_h2_receive(session, $0.baseAddress, $0.count) }
+        var events: [CodecEvent] = []
+        if rc != 0 {
+            broken = "https: HTTP/2 error \(rc)"
+            events.append(.broken(broken ?? ""))
+        }
+        _ = holdfast_h2_flush(session)  // SETTINGS ACK, WINDOW_UPDATE, PING ACK
+        var done = holdfast_h2_completion()
+        while holdfast_h2_peek_completion(session, &done) == 1 {
+            events.append(Self.event(for: done))
+            holdfast_h2_pop_completion(session)
+        }
+        return events
+    }
+
+    private static func event(for done: holdfast_h2_completion) -> CodecEvent {
+        let id = UInt16(truncatingIfNeeded: done.tag)
+        // REFUSED_STREAM (7), as nghttp2 also closes streams above a GOAWAY's last one.
+        if done.error_code == 7 { return .refused(id: id) }
+        if done.error_code != 0 { return .failed(id: id, .networkError("https: stream reset (HTTP/2 error \(done.error_code))")) }
+        guard done.status == 200 else { return .failed(id: id, .networkError("https: HTTP status \(done.status)")) }
+        guard done.dns_message == 1 else { return .failed(id: id, .networkError("https: content type is not application/dns-message")) }
+        guard done.body_length >= 12, let body = done.body else { return .failed(id: id, .malformedReply) }
+        var reply = Array(UnsafeBufferPointer(start: body, count: done.body_length))
+        reply[0] = UInt8(id >> 8)
+        reply[1] = UInt8(id & 0xFF)
+        return .reply(id: id, reply)
+    }
+
+    func takeOutput() -> [UInt8] {
+        var length = 0
+        guard let data = holdfast_h2_output(session, &length), length > 0 else { return [] }
+        let bytes = Array(UnsafeBufferPointer(start: data, count: length))
+        holdfast_h2_consume_output(session, length)
+        return bytes
+    }
+}
