@@ -326,6 +326,7 @@ depends=$(in_root "$R" dpkg-query -W -f='${Depends}' holdfast)
 log "Depends: $depends"
 check "Depends (dh_shlibdeps) names libc-ares2" grep -q 'libc-ares2' <<<"$depends"
 check "Depends (dh_shlibdeps) names libssl3 (DNS over TLS)" grep -q 'libssl3' <<<"$depends"
+check "Depends (dh_shlibdeps) names libnghttp2-14 (DNS over HTTPS)" grep -q 'libnghttp2-14' <<<"$depends"
 check "holdfastd --version prints $UPSTREAM_VERSION" \
   bash -c "[ \"\$(chroot '$R' /usr/sbin/holdfastd --version)\" = '$UPSTREAM_VERSION' ]"
 check "holdfastctl is /usr/bin/holdfastctl, holdfastd /usr/sbin/holdfastd" \

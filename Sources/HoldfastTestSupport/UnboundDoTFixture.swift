@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
 
-/// A real Unbound (Debian's) serving DNS over TLS on 127.0.0.1 at a free port with the test
+/// A real Unbound (Debian's) serving DNS over TLS — or, with `https`, DNS over HTTPS (HTTP/2,
+/// path /dns-query) — on 127.0.0.1 (or `host`) at a free port with the test
 /// CA's certificate, answering `records` from `local-data` (a static local zone) and NXDOMAIN
 /// for everything else (a static "." zone: it never recurses, never leaves loopback). Plain DNS is on another port (`plainPort`) only for the readiness
 /// check. Runs in the foreground in its own process group; dropping the fixture kills it.
@@ -22,17 +23,20 @@ public final class UnboundDoTFixture: Sendable {
     /// ("name TTL IN A 192.0.2.1" lines), and returns once it answers over plain DNS.
     public static func start(
         identity: TestCertificates.Identity, zone: String = "dot.example.", records: [String],
-        idleTimeoutMs: Int = 30_000, timeout: Duration = .seconds(10)
+        idleTimeoutMs: Int = 30_000, https: Bool = false, httpMaxStreams: Int? = nil, host: String = "127.0.0.1",
+        timeout: Duration = .seconds(10)
     ) async throws -> UnboundDoTFixture {
         let directory = try TemporaryDirectory(prefix: "holdfast-unbound")
         let tlsPort = try FreePort.next()
+        let service = https ? "https-port: \(tlsPort)" + (httpMaxStreams.map { "\n  http-max-streams: \($0)" } ?? "")
+            : "tls-port: \(tlsPort)"
         let plainPort = try FreePort.next()
         let localData = records.map { "  local-data: \"\($0)\"" }.joined(separator: "\n")
         let config = """
             server:
-              interface: 127.0.0.1@\(tlsPort)
+              interface: \(host)@\(tlsPort)
               interface: 127.0.0.1@\(plainPort)
-              tls-port: \(tlsPort)
+              \(service)
               port: \(plainPort)
               tls-service-key: "\(identity.key)"
               tls-service-pem: "\(identity.certificate)"
@@ -66,7 +70,7 @@ public final class UnboundDoTFixture: Sendable {
             stdout: .file(directory.file("unbound.out")), stderr: .file(directory.file("unbound.out")),
             newProcessGroup: true)
         let fixture = UnboundDoTFixture(
-            tlsAddress: .v4(tlsPort), plainPort: plainPort, directory: directory, process: process)
+            tlsAddress: try LoopbackAddress(host: host, port: tlsPort), plainPort: plainPort, directory: directory, process: process)
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline && !process.hasExited {
             if let reply = try? await DNSClient.query(zone, .soa, to: .v4(plainPort), timeout: .milliseconds(200)),

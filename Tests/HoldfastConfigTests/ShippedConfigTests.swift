@@ -60,10 +60,13 @@ struct ShippedConfigTests {
     @Test func commentedExamplesAreValid() throws {
         let shipped = try String(contentsOfFile: ShippedConfig.path, encoding: .utf8)
         let config = try HoldfastConfiguration.parse(Self.uncommentingExamples(shipped), file: "examples.toml")
-        #expect(config.upstream.providers.map(\.name) == ["cloudflare", "quad9", "cloudflare-tls", "quad9-tls", "corp"])
+        #expect(config.upstream.providers.map(\.name) == ["cloudflare", "quad9", "cloudflare-tls", "quad9-tls", "cloudflare-https", "corp"])
         let tls = config.upstream.providers.filter { $0.transport == .tls }
         #expect(tls.map { $0.tls?.name } == ["cloudflare-dns.com", "dns.quad9.net"])
         #expect(tls.allSatisfy { $0.tls?.verify == true && $0.tls?.caFile == "" && $0.servers.allSatisfy { $0.port == 853 } })
+        let https = try #require(config.upstream.providers.first { $0.transport == .https })
+        #expect(https.tls?.name == "cloudflare-dns.com" && https.tls?.httpsPath == "/dns-query")
+        #expect(https.servers.allSatisfy { $0.port == 443 })
         #expect(config.routes == [RouteSection(domains: [try DNSName("corp.example")], providers: ["corp"])])
         #expect(config.local == [DNSRecord(name: try DNSName("router.lan"), type: .a, ttl: 300, data: .a([192, 168, 1, 1]))])
     }
