@@ -69,7 +69,7 @@ soak: release
 	HOLDFAST_BIN_DIR="$(RELEASE_BIN)" scripts/soak.sh
 
 # Suites that are deterministic under the sanitizers' slowdown (CI runs `sanitize`).
-SAN_SUITES = DNSWireTests|NetAddressTests|HoldfastServerTests|HoldfastConfigTests|HoldfastCacheTests|HoldfastResolverTests|HoldfastControlTests|HoldfastDaemonTests
+SAN_SUITES = DNSWireTests|NetAddressTests|DNSOverHTTPSCodecTests|DNSStreamFramerTests|HoldfastServerTests|HoldfastConfigTests|HoldfastCacheTests|HoldfastResolverTests|HoldfastControlTests|HoldfastDaemonTests
 sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	ASAN_OPTIONS=detect_leaks=0 HOLDFAST_BIN_DIR="$$($(SWIFT) build --scratch-path .build-asan --show-bin-path)" \

@@ -75,6 +75,14 @@ final class EncryptedTransport: UpstreamTransport {
         self.onConnectionChange = onConnectionChange
     }
 
+    /// Timers hold this transport unowned: none may outlive it.
+    deinit {
+        for query in queries.values {
+            if let timer = query.timer { loop.cancel(timer) }
+        }
+        for each in [connection].compactMap({ $0 }) + draining { each.close() }
+    }
+
     func send(_ build: (UInt16) -> [UInt8], completion: @escaping (TransportReply) -> Void) -> UInt16? {
         guard !retired, queries.count < 60_000 else {
             setupError = retired ? "retired" : "too many queries in flight"

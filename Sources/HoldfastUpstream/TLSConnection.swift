@@ -71,6 +71,10 @@ final class TLSConnection {
         }
     }
 
+    /// A connection dropped without `close` (its transport went away) still gives up its socket
+    /// and its place in the loop.
+    deinit { close() }
+
     /// Queues bytes; `flush` writes what is queued once the connection is open.
     func enqueue(_ bytes: [UInt8]) {
         outbound.append(contentsOf: bytes)

@@ -104,7 +104,68 @@ extension ResilienceSuites {
             await daemon.stop()
         }
 
+        @Test("A reload that turns a plain provider into DNS over TLS takes effect at once")
+        func reloadToTLS() async throws {
+            let certs = try await TestCertificates.make()
+            let fake = try await FakeDoTServer.start(identity: certs.good)
+            let plain = try await Self.backup()
+            let config = DaemonConfig(providers: [DaemonConfig.Provider("p", [.v4(UInt16(plain.port))])])
+            let daemon = try await DaemonProcess.start(config)
+            #expect(try await AnsweredA.ask(daemon, "before.test.").addresses == [Self.backupAddress])
+            try daemon.rewriteConfig(DaemonConfig(providers: [Self.tlsProvider("p", fake.address, certs)]))
+            let mark = daemon.stderr.count
+            daemon.signal(SIGHUP)
+            try await daemon.waitForLog(containing: "config reloaded", from: mark)
+            #expect(try await TLSUpstreamsView.fetch(daemon).server("p").transport == "tls")
+            #expect(try await AnsweredA.ask(daemon, "after.test.").addresses == [[192, 0, 2, 1]])
+            #expect(fake.lines(startingWith: "query").count == 1)
+            #expect(plain.queryCount == 1)
+            await daemon.stop()
+            await fake.stop()
+        }
+
         // MARK: Faults a real server will not produce on demand
+
+        @Test("The server's edns-tcp-keepalive (RFC 7828) closes an idle connection sooner than tls_idle_timeout_ms")
+        func serverKeepaliveShortensIdle() async throws {
+            let certs = try await TestCertificates.make()
+            let fake = try await FakeDoTServer.start(identity: certs.good, keepalive: 2)  // 200 ms
+            let daemon = try await DaemonProcess.start(DaemonConfig(providers: [Self.tlsProvider("dot", fake.address, certs)]))
+            let asked = ContinuousClock.now
+            #expect(try await AnsweredA.ask(daemon, "k.test.").rcode == .noError)
+            _ = try await TLSUpstreamsView.waitUntil(daemon, timeout: .seconds(5), "the connection closed") {
+                try $0.server("dot").connectionsOpen == 0
+            }
+            #expect(ContinuousClock.now - asked < .seconds(5), "closed long before the 10 s tls_idle_timeout_ms")
+            _ = try await fake.events.waitForLine(containing: "closing 1", timeout: .seconds(5))
+            await daemon.stop()
+            await fake.stop()
+        }
+
+        @Test("A server whose certificate fails is not handshaken with again and again: 60 questions, a few handshakes")
+        func handshakeBackoff() async throws {
+            let certs = try await TestCertificates.make()
+            let fake = try await FakeDoTServer.start(identity: certs.expired)
+            let backup = try await Self.backup()
+            var config = DaemonConfig(providers: [
+                Self.tlsProvider("secure", fake.address, certs), DaemonConfig.Provider("backup", [.v4(UInt16(backup.port))]),
+            ])
+            config.timeoutMs = 1000
+            let daemon = try await DaemonProcess.start(config)
+            let names = (0..<60).map { "b\($0).backoff.test." }
+            // Four at a time: a burst of questions that all need a second attempt would meet the
+            // retry budget (at least 10 extra attempts a second), which is not what this tests.
+            for batch in stride(from: 0, to: names.count, by: 4) {
+                let answers = try await AnsweredA.askAll(daemon, Array(names[batch..<(batch + 4)]))
+                #expect(answers.allSatisfy { $0.rcode == .noError && $0.addresses == [Self.backupAddress] }, "\(answers)")
+            }
+            let handshakes = fake.lines(startingWith: "connection").count
+            #expect(handshakes >= 1 && handshakes <= 6, "\(handshakes) connections for 60 questions")
+            #expect(fake.lines(startingWith: "query").isEmpty)
+            await daemon.stop()
+            await fake.stop()
+        }
+
 
         @Test("Answers that come back in reverse order are matched to their questions")
         func outOfOrderAnswers() async throws {
