@@ -52,7 +52,10 @@ final class EncryptedTransport: UpstreamTransport {
     private var backoffUntil: ContinuousClock.Instant?
     private var lastFailure: TLSError?
     private var retired = false
-    private var random = SystemRandomNumberGenerator()
+    /// The next query ID to try. Over an authenticated channel an ID only has to be unique
+    /// among the queries in flight (nobody off the path can inject answers), so a counter
+    /// does, without a `getrandom` per query; it starts at a random value.
+    private var nextID = UInt16.random(in: .min ... .max)
     private var counters = ConnectionStatistics()
     private(set) var setupError: String?
     /// Told of every handshake's result, and of connections opening or closing.
@@ -89,8 +92,9 @@ final class EncryptedTransport: UpstreamTransport {
             return nil
         }
         setupError = nil
-        var id = UInt16.random(in: .min ... .max, using: &random)
-        while queries[id] != nil { id = UInt16.random(in: .min ... .max, using: &random) }
+        var id = nextID
+        while queries[id] != nil { id &+= 1 }
+        nextID = id &+ 1
         queries[id] = Query(message: build(id), completion: completion, timer: loop.schedule(after: timeout) { [unowned self] in
             timedOut(id)
         })

@@ -29,6 +29,8 @@ final class TLSConnection {
     var codec: any StreamCodec
     private var outbound: [UInt8] = []
     private var outboundStart = 0
+    /// The readiness asked of the loop now (an unchanged interest costs no `epoll_ctl`).
+    private var watching: (read: Bool, write: Bool) = (false, true)
     /// Where decrypted bytes land before the framer takes them (allocated once).
     private var readBuffer = [UInt8](repeating: 0, count: 16_384)
     /// IDs of queries written (or queued to be written) on this connection.
@@ -174,7 +176,8 @@ final class TLSConnection {
     }
 
     private func interest(read: Bool, write: Bool) {
-        guard state != .closed else { return }
+        guard state != .closed, watching != (read, write) else { return }
+        watching = (read, write)
         loop.watch(fd: fd, readable: read, writable: write) { [unowned self] readable, writable in
             ready(readable: readable, writable: writable)
         }
