@@ -26,6 +26,10 @@
 # row asks its own slice of miss names, each name once, for at most SWEEP_SECONDS. Also, in the
 # same rep and right before Holdfast's DoT Q = 1 row, Holdfast's plain-DNS miss at Q = 1 to the
 # same nsd's plain port (workload dot_plain_q1), for the latency ratio.
+# Each row starts with a warm-up: up to a second of dnsperf at the row's Q on fresh wildcard names
+# (other names than the row's), so the connections a server opens to carry that load are open
+# before the measured run; they are reported apart (accepts from the server's start to the end
+# of the warm-up: its probe, health checks, warm-up).
 # Per row as in the miss sweep: qps of correct answers, rcode mix, server CPU µs per correct miss
 # (/proc utime+stime over dnsperf's run), dnsperf's average latency, p50/p99 from bench-tools'
 # sampler right after (fresh names, same Q outstanding), the correctness gate (> 0.1 % of the
@@ -33,8 +37,8 @@
 # queries: TCP connections the DoT nsd accepted during dnsperf's run (Tcp PassiveOpens in
 # /proc/net/snmp, before and after; in the private namespace only these servers and the nsd
 # are there, so that is exactly the DoT nsd's accepts: one connection, one handshake), divided
-# by the queries dnsperf got answers for. The count starts after the server answered its first
-# query (start_server's probe), so a connection opened once and kept counts 0: "steady load".
+# by the queries dnsperf got answers for. The count starts after the warm-up, so a
+# connection opened once and kept counts 0: "steady load".
 # The same method for all three; for Holdfast also its own count from GET /upstreams
 # (tls_handshakes, tls_resumed) over the same window, as a cross-check. dnsdist's health
 # checks are real TLS connections to the server too, and are counted.
@@ -43,6 +47,12 @@
 #   BENCH_DOT_QS="1 10 200"                 the -q values
 #   BENCH_DOT_SERVERS="holdfast unbound dnsdist"
 #   BENCH_DOT_DNSDIST_INFLIGHT=N            dnsdist's maxInFlight on the DoT backend (default 200)
+#   BENCH_DOT_NODELAY=1                     run the DoT nsd with TCP_NODELAY on the connections it
+#                                           accepts (an LD_PRELOAD shim built here with cc). nsd 4.6
+#                                           leaves Nagle on: an answer written while the previous
+#                                           one is unacknowledged waits for that ACK, which at
+#                                           Q = 10 held every forwarder to 3-5k qps here (15k with
+#                                           the shim). Off by default: the stock server is measured.
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   exec env BENCH_WORKLOADS="${BENCH_WORKLOADS:-dot}" "$(dirname "$0")/bench.sh" "$@"
@@ -56,6 +66,7 @@ PORT_DOT_NSD=15320   # the DoT nsd's plain DNS port
 PORT_DOT_TLS=15321   # its DNS-over-TLS port
 DOT_DIR="$WORK/dot"
 DOT_STARTED=0
+DOT_SERVER_LABEL="nsd $(nsd -v 2>&1 | sed -n 's/^NSD version //p' | head -1), stock"
 
 # The CA and the server certificate (TestCertificates' openssl commands).
 dot_make_certs() {
@@ -68,6 +79,33 @@ dot_make_certs() {
     openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
       -out "$d/server.pem" -days 30 -extfile "$d/server.ext"
   } >>"$LOGS/dot-openssl.log" 2>&1
+}
+
+# BENCH_DOT_NODELAY=1: a shim that sets TCP_NODELAY on every socket nsd accepts.
+dot_build_nodelay() {
+  cat > "$DOT_DIR/nodelay.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+static int nodelay(int fd) {
+    int one = 1;
+    if (fd >= 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
+    static int (*real)(int, struct sockaddr *, socklen_t *, int);
+    if (!real) real = (int (*)(int, struct sockaddr *, socklen_t *, int))dlsym(RTLD_NEXT, "accept4");
+    return nodelay(real(fd, addr, len, flags));
+}
+int accept(int fd, struct sockaddr *addr, socklen_t *len) {
+    static int (*real)(int, struct sockaddr *, socklen_t *);
+    if (!real) real = (int (*)(int, struct sockaddr *, socklen_t *))dlsym(RTLD_NEXT, "accept");
+    return nodelay(real(fd, addr, len));
+}
+EOF
+  "${CC:-cc}" -shared -fPIC -O2 -o "$DOT_DIR/nodelay.so" "$DOT_DIR/nodelay.c" -ldl >>"$LOGS/dot-nodelay.log" 2>&1
 }
 
 # The DoT nsd: the bench zone on the plain port and over TLS, one server process, core 1.
@@ -84,7 +122,16 @@ dot_start_nsd() {
   tls-service-key: \"$DOT_DIR/certs/server.key\"\\
   tls-service-pem: \"$DOT_DIR/certs/server.pem\"" "$d/nsd.conf"
   grep -q "tls-port: $PORT_DOT_TLS" "$d/nsd.conf" || { log "dot: could not add tls-port to nsd.conf"; return 1; }
-  setsid "${PIN_LOAD[@]}" nsd -d -c "$d/nsd.conf" >>"$LOGS/nsd-dot.log" 2>&1 &
+  local preload=()
+  if [ "${BENCH_DOT_NODELAY:-0}" = 1 ]; then
+    if dot_build_nodelay; then
+      preload=(env LD_PRELOAD="$DOT_DIR/nodelay.so")
+      DOT_SERVER_LABEL="${DOT_SERVER_LABEL%, stock}, TCP_NODELAY on accepted connections (LD_PRELOAD shim)"
+    else
+      log "dot: could not build the TCP_NODELAY shim (see $LOGS/dot-nodelay.log): stock nsd"
+    fi
+  fi
+  setsid "${PIN_LOAD[@]}" "${preload[@]}" nsd -d -c "$d/nsd.conf" >>"$LOGS/nsd-dot.log" 2>&1 &
   PID[dot-nsd]=$!   # bench.sh's cleanup stops it with the rest
   probe "$PORT_DOT_NSD" 30 || { log "dot: the DoT nsd did not start (see $LOGS/nsd-dot.log)"; return 1; }
   # Its TLS port: one query over TLS, the name checked.
@@ -183,8 +230,12 @@ dot_row() { # server mode rep q: one row, a fresh server
   local s=$1 mode=$2 rep=$3 q=$4 port=${PORT[$1]} workload before after po0 po1 hf0='{}' hf1='{}'
   local file="$DATA/dot-misses-q$q.txt"
   if [ "$mode" = plain ]; then workload="dot_plain_q$q"; else workload="dot_q$q"; fi
-  local out="$LOGS/$s-$workload-$rep.txt"
+  local out="$LOGS/$s-$workload-$rep.txt" po_start
+  po_start=$(tcp_passive_opens)
   dot_start "$s" "$mode" || return 1
+  python3 "$TOOLS" queries --out "$WORK/dot-warm.txt" --prefix "w$q-$mode-r$rep-" --suffix mem.bench \
+    --count "$(( q * 10 > 1000 ? q * 10 : 1000 ))"
+  dnsperf_run "$port" "$WORK/dot-warm.out" -d "$WORK/dot-warm.txt" -n 1 -l 1 -c 1 -q "$q" -t 3
   [ "$s" = holdfast ] && hf0=$(holdfast_tls_counters)
   po0=$(tcp_passive_opens)
   before=$(cpu_of "${PID[$s]}")
@@ -197,13 +248,15 @@ dot_row() { # server mode rep q: one row, a fresh server
   sampled=$("${PIN_LOAD[@]}" python3 "$TOOLS" sampler --port "$port" --zone "$DATA/bench.zone" \
     --prefix "d$q-$mode-r$rep-" --count "$(( q * 10 > 2000 ? (q * 10 > 5000 ? 5000 : q * 10) : 2000 ))" --window "$q" \
     2>>"$LOGS/verify.log" || echo '{}')
-  extra=$(python3 - "$sampled" "$po0" "$po1" "$hf0" "$hf1" "$mode" "${BENCH_NETNS:-0}" <<'EOF'
+  extra=$(python3 - "$sampled" "$po0" "$po1" "$hf0" "$hf1" "$mode" "${BENCH_NETNS:-0}" "$po_start" "$DOT_SERVER_LABEL" <<'EOF'
 import json, sys
-sampled, po0, po1, hf0, hf1, mode, netns = sys.argv[1:]
+sampled, po0, po1, hf0, hf1, mode, netns, po_start, label = sys.argv[1:]
 out = json.loads(sampled or "{}")
 out["transport"] = mode
+out["dot_server"] = label
 if mode == "tls":
     out["tcp_accepts"] = int(po1) - int(po0)
+    out["start_accepts"] = int(po0) - int(po_start)
     out["handshakes_counted_by"] = ("Tcp PassiveOpens in the private network namespace (the DoT nsd's accepts)"
                                     if netns == "1" else "Tcp PassiveOpens on the host (not in a private namespace: an upper bound)")
     a, b = json.loads(hf0 or "{}"), json.loads(hf1 or "{}")

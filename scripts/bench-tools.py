@@ -984,7 +984,7 @@ def cmd_trace(args):
 
 DOT_SERVERS = ["holdfast", "unbound", "dnsdist"]
 DOT_KEYS = ["correct_qps", "cpu_us_per_correct", "avg_ms", "p50_ms", "p99_ms", "incorrect_fraction", "completed",
-            "tcp_accepts", "handshakes_per_10k", "holdfast_tls_handshakes", "holdfast_tls_resumed"]
+            "tcp_accepts", "start_accepts", "handshakes_per_10k", "holdfast_tls_handshakes", "holdfast_tls_resumed"]
 # Issue 15's targets.
 DOT_LATENCY_RATIO = 1.3
 DOT_HANDSHAKES_PER_10K = 1.0
@@ -1014,11 +1014,14 @@ def cmd_dot_report(args):
     def fmt(v, f):
         return "-" if v is None else f.format(v)
 
+    servers_seen = sorted({r["metrics"].get("dot_server") or "?" for r in rows})
     lines = ["", "DoT misses (issue 15): dnsperf -c 1 -q Q, a fresh server per row, every name a miss, forwarded over "
-             "DNS over TLS to one nsd (tls-port) on loopback; Holdfast plain = the same nsd's plain DNS port.",
+             "DNS over TLS to one nsd (tls-port) on loopback; Holdfast plain = the same nsd's plain DNS port. "
+             f"DoT server: {'; '.join(servers_seen)}.",
              "Cells (medians of the reps): qps of correct answers · server CPU µs per correct miss (×N = Holdfast / "
-             "that server) · avg ms (dnsperf) · p50 / p99 ms (sampler) · TLS handshakes per 10,000 queries (TCP "
-             "connections the DoT server accepted during the run) · correct %.", ""]
+             "that server; in the plain column, Holdfast over DoT / plain) · avg ms (dnsperf) · p50 / p99 ms (sampler) · TLS handshakes per 10,000 queries in the "
+             "steady run (TCP connections the DoT server accepted during it; +N = connections opened from the "
+             "server's start to the end of its warm-up) · correct %.", ""]
     header = ["dnsperf"] + [s for s in DOT_SERVERS] + ["holdfast, plain DNS"]
     table = []
     for q in qs:
@@ -1035,7 +1038,8 @@ def cmd_dot_report(args):
             parts = [fmt(e["correct_qps"], "{:,.0f}"), cpu, fmt(e["avg_ms"], "{:.3f}"),
                      f"{fmt(e['p50_ms'], '{:.3f}')} / {fmt(e['p99_ms'], '{:.3f}')}"]
             if s != "plain":
-                parts.append(fmt(e["handshakes_per_10k"], "{:.2f}") + " hs/10k")
+                parts.append(fmt(e["handshakes_per_10k"], "{:.2f}") + " hs/10k"
+                             + (f" (+{e['start_accepts']:g})" if e.get("start_accepts") is not None else ""))
             inc = e.get("incorrect_fraction")
             parts.append("-" if inc is None else f"{(1 - inc) * 100:.2f} %")
             if e["failed_runs"]:
@@ -1049,12 +1053,14 @@ def cmd_dot_report(args):
     lines.extend(fmt_row(r) for r in table)
 
     lines += ["", "Every DoT run: answered queries, correct qps, CPU µs/miss, avg / p50 / p99 ms, TCP accepts at the "
-              "DoT server during the run (Holdfast's own /upstreams count: handshakes, of them resumed):"]
+              "DoT server during the run (Holdfast's own /upstreams count: handshakes, of them resumed) and from the "
+              "server's start to the end of its warm-up:"]
     for r in rows:
         m = r["metrics"]
         own = (f" (own count {m['holdfast_tls_handshakes']}, resumed {m.get('holdfast_tls_resumed')})"
                if m.get("holdfast_tls_handshakes") is not None else "")
-        accepts = f"; accepts {m['tcp_accepts']}{own}" if m.get("tcp_accepts") is not None else ""
+        accepts = (f"; accepts {m['tcp_accepts']}{own}, at start {m.get('start_accepts')}"
+                   if m.get("tcp_accepts") is not None else "")
         lines.append(f"- {r['server']} / {r['workload']} / rep {r['rep']}: {m.get('completed') or 0:,} answered, "
                      f"{fmt(m.get('correct_qps'), '{:,.0f}')} qps, {fmt(m.get('cpu_us_per_correct'), '{:.1f}')} µs, "
                      f"{fmt(m.get('avg_ms'), '{:.3f}')} / {fmt(m.get('p50_ms'), '{:.3f}')} / {fmt(m.get('p99_ms'), '{:.3f}')} ms"
