@@ -23,7 +23,7 @@
 #             default, 0, sends one query at a time per connection and opens more for the rest)
 #
 # Rows (dnsperf -c 1 -q Q, Q in DOT_QS): a fresh server per row, so every name is a miss; each
-# row asks its own slice of miss names, each name once, for at most SWEEP_SECONDS. Also, in the
+# row asks its own slice of miss names, each name once, for at most DOT_SECONDS. Also, in the
 # same rep and right before Holdfast's DoT Q = 1 row, Holdfast's plain-DNS miss at Q = 1 to the
 # same nsd's plain port (workload dot_plain_q1), for the latency ratio.
 # Each row starts with a warm-up: up to a second of dnsperf at the row's Q on fresh wildcard names
@@ -46,6 +46,8 @@
 # Environment (besides bench.sh's):
 #   BENCH_DOT_QS="1 10 200"                 the -q values
 #   BENCH_DOT_SERVERS="holdfast unbound dnsdist"
+#   BENCH_DOT_NAMES=N, BENCH_DOT_SECONDS=S  names per row (default the sweep's: 30,000; at most the
+#                                           zone's 200,000) and the cap on a row's run (default 6 s)
 #   BENCH_DOT_DNSDIST_INFLIGHT=N            dnsdist's maxInFlight on the DoT backend (default 200)
 #   BENCH_DOT_NODELAY=1                     run the DoT nsd with TCP_NODELAY on the connections it
 #                                           accepts (an LD_PRELOAD shim built here with cc). nsd 4.6
@@ -61,6 +63,9 @@ fi
 DOT_QS=${BENCH_DOT_QS:-"1 10 200"}
 DOT_SERVERS=${BENCH_DOT_SERVERS:-"holdfast unbound dnsdist"}
 DOT_DNSDIST_INFLIGHT=${BENCH_DOT_DNSDIST_INFLIGHT:-200}
+DOT_NAMES=${BENCH_DOT_NAMES:-$SWEEP_NAMES}
+DOT_SECONDS=${BENCH_DOT_SECONDS:-$SWEEP_SECONDS}
+[ "$DOT_NAMES" -le "$ZONE_MISS_NAMES" ] || DOT_NAMES=$ZONE_MISS_NAMES
 DOT_NAME=dot.test
 PORT_DOT_NSD=15320   # the DoT nsd's plain DNS port
 PORT_DOT_TLS=15321   # its DNS-over-TLS port
@@ -153,7 +158,8 @@ EOF
   local q i=0
   for q in $DOT_QS; do
     python3 "$TOOLS" queries --out "$DATA/dot-misses-q$q.txt" --prefix m --suffix miss.bench \
-      --start $(( (ZONE_MISS_NAMES - (i + 1) * SWEEP_NAMES) % (ZONE_MISS_NAMES - SWEEP_NAMES + 1) )) --count "$SWEEP_NAMES"
+      --start $(( (ZONE_MISS_NAMES - (i + 1) * DOT_NAMES % ZONE_MISS_NAMES) % (ZONE_MISS_NAMES - DOT_NAMES + 1) )) \
+      --count "$DOT_NAMES"
     i=$(( i + 1 ))
   done
   DOT_STARTED=1
@@ -239,7 +245,7 @@ dot_row() { # server mode rep q: one row, a fresh server
   [ "$s" = holdfast ] && hf0=$(holdfast_tls_counters)
   po0=$(tcp_passive_opens)
   before=$(cpu_of "${PID[$s]}")
-  dnsperf_run "$port" "$out" -d "$file" -n 1 -l "$SWEEP_SECONDS" -c 1 -q "$q" -t 3
+  dnsperf_run "$port" "$out" -d "$file" -n 1 -l "$DOT_SECONDS" -c 1 -q "$q" -t 3
   after=$(cpu_of "${PID[$s]}")
   po1=$(tcp_passive_opens)
   [ "$s" = holdfast ] && hf1=$(holdfast_tls_counters)

@@ -1087,7 +1087,7 @@ def cmd_dot_report(args):
                         "text": f"{tls1:.3f} ms against {plain1:.3f} ms: ×{tls1 / plain1:.2f}"})
     else:
         targets.append({"target": f"average latency at Q = 1 over DoT <= {DOT_LATENCY_RATIO}× Holdfast's plain-DNS miss",
-                        "met": None, "text": "not measured"})
+                        "met": None, "text": "no Q = 1 rows for both transports"})
     for q in qs:
         e = medians.get(f"dot_q{q}", {}).get("holdfast") or {}
         v = e.get("handshakes_per_10k")
