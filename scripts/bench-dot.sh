@@ -15,8 +15,7 @@
 #   holdfast  the shipped defaults except threads = 1, the loopback listen address and one
 #             provider: transport = "tls", tls_name = "dot.test", tls_ca_file = the CA
 #   unbound   forward-zone "." with forward-tls-upstream: yes, forward-addr ...#dot.test,
-#             tls-cert-bundle: the CA (its stream reuse defaults: max-reuse-tcp-queries 200,
-#             tcp-reuse-timeout 60 s, outgoing-num-tcp 10)
+#             tls-cert-bundle: the CA (its TCP/TLS stream reuse settings at their defaults)
 #   dnsdist   newServer{tls="openssl", subjectName="dot.test", caStore=the CA,
 #             validateCertificates=true}, SOA health checks of bench. every second (over TLS),
 #             maxInFlight=DOT_DNSDIST_INFLIGHT queries per backend connection (dnsdist's
@@ -52,9 +51,11 @@
 #   BENCH_DOT_NODELAY=1                     run the DoT nsd with TCP_NODELAY on the connections it
 #                                           accepts (an LD_PRELOAD shim built here with cc). nsd 4.6
 #                                           leaves Nagle on: an answer written while the previous
-#                                           one is unacknowledged waits for that ACK, which at
-#                                           Q = 10 held every forwarder to 3-5k qps here (15k with
-#                                           the shim). Off by default: the stock server is measured.
+#                                           one is unacknowledged waits for that ACK. Here that held
+#                                           Unbound to ~3k qps at Q = 10 (7-8k with the shim), cost
+#                                           Holdfast about a third there, and put Unbound's and
+#                                           dnsdist's p99 at Q = 200 at ~45 ms (10-13 ms with it).
+#                                           Off by default: the stock server is measured.
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   exec env BENCH_WORKLOADS="${BENCH_WORKLOADS:-dot}" "$(dirname "$0")/bench.sh" "$@"
