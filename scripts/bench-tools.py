@@ -978,9 +978,153 @@ def cmd_trace(args):
     print("  %-34s %s" % ("reply written -> dnsperf received", stats(delays)))
     print("  %-34s %.1f %%" % ("dnsperf asleep in poll at the reply", 100.0 * asleep / max(1, len(single))))
 
+
+# ---------------------------------------------------------------------------------------
+# The DoT row (scripts/bench-dot.sh): its own table and targets, after bench.sh's report.
+
+DOT_SERVERS = ["holdfast", "unbound", "dnsdist"]
+DOT_KEYS = ["correct_qps", "cpu_us_per_correct", "avg_ms", "p50_ms", "p99_ms", "incorrect_fraction", "completed",
+            "tcp_accepts", "start_accepts", "handshakes_per_10k", "holdfast_tls_handshakes", "holdfast_tls_resumed"]
+# Issue 15's targets.
+DOT_LATENCY_RATIO = 1.3
+DOT_HANDSHAKES_PER_10K = 1.0
+
+
+def cmd_dot_report(args):
+    """The DoT rows of raw.jsonl (workloads dot_q<Q> and dot_plain_q1): medians over reps per
+    server, a table with every rep, and issue 15's targets, each stated met or not. Appends the
+    text to --table and adds it under "dot" in --results (bench.sh's report wrote both)."""
+    rows = [json.loads(line) for line in open(args.raw) if line.strip()]
+    rows = [r for r in rows if r["workload"].startswith("dot_")]
+    if not rows:
+        print("DoT row: no runs recorded (see the bench log)")
+        return 0
+    qs = [int(q) for q in args.qs.split()]
+    medians = {}
+    for r in rows:
+        medians.setdefault(r["workload"], {}).setdefault(r["server"], []).append(r["metrics"])
+    for workload, per_server in medians.items():
+        for server, reps in per_server.items():
+            entry = {"runs": len(reps), "failed_runs": sum(1 for m in reps if m.get("failed"))}
+            for key in DOT_KEYS:
+                values = [m[key] for m in reps if m.get(key) is not None]
+                entry[key] = statistics.median(values) if values else None
+            per_server[server] = entry
+
+    def fmt(v, f):
+        return "-" if v is None else f.format(v)
+
+    servers_seen = sorted({r["metrics"].get("dot_server") or "?" for r in rows})
+    lines = ["", "DoT misses (issue 15): dnsperf -c 1 -q Q, a fresh server per row, every name a miss, forwarded over "
+             "DNS over TLS to one nsd (tls-port) on loopback; Holdfast plain = the same nsd's plain DNS port. "
+             f"DoT server: {'; '.join(servers_seen)}.",
+             "Cells (medians of the reps): qps of correct answers · server CPU µs per correct miss (×N = Holdfast / "
+             "that server; in the plain column, Holdfast over DoT / plain) · avg ms (dnsperf) · p50 / p99 ms (sampler) · TLS handshakes per 10,000 queries in the "
+             "steady run (TCP connections the DoT server accepted during it; +N = connections opened from the "
+             "server's start to the end of its warm-up) · correct %.", ""]
+    header = ["dnsperf"] + [s for s in DOT_SERVERS] + ["holdfast, plain DNS"]
+    table = []
+    for q in qs:
+        row = [f"-c 1 -q {q}"]
+        hold = medians.get(f"dot_q{q}", {}).get("holdfast")
+        for s in DOT_SERVERS + ["plain"]:
+            e = medians.get(f"dot_plain_q{q}" if s == "plain" else f"dot_q{q}", {}).get("holdfast" if s == "plain" else s)
+            if not e:
+                row.append("-")
+                continue
+            cpu = fmt(e["cpu_us_per_correct"], "{:.1f}")
+            if s != "holdfast" and hold and hold.get("cpu_us_per_correct") and e.get("cpu_us_per_correct"):
+                cpu += f" (×{hold['cpu_us_per_correct'] / e['cpu_us_per_correct']:.2f})"
+            parts = [fmt(e["correct_qps"], "{:,.0f}"), cpu, fmt(e["avg_ms"], "{:.3f}"),
+                     f"{fmt(e['p50_ms'], '{:.3f}')} / {fmt(e['p99_ms'], '{:.3f}')}"]
+            if s != "plain":
+                parts.append(fmt(e["handshakes_per_10k"], "{:.2f}") + " hs/10k"
+                             + (f" (+{e['start_accepts']:g})" if e.get("start_accepts") is not None else ""))
+            inc = e.get("incorrect_fraction")
+            parts.append("-" if inc is None else f"{(1 - inc) * 100:.2f} %")
+            if e["failed_runs"]:
+                parts.append(f"FAIL {e['failed_runs']}/{e['runs']}")
+            row.append(" · ".join(parts))
+        table.append(row)
+    widths = [max(len(str(r[i])) for r in [header] + table) for i in range(len(header))]
+    fmt_row = lambda r: "| " + " | ".join(str(x).ljust(wd) for x, wd in zip(r, widths)) + " |"
+    lines.append(fmt_row(header))
+    lines.append("|" + "|".join("-" * (wd + 2) for wd in widths) + "|")
+    lines.extend(fmt_row(r) for r in table)
+
+    lines += ["", "Every DoT run: answered queries, correct qps, CPU µs/miss, avg / p50 / p99 ms, TCP accepts at the "
+              "DoT server during the run (Holdfast's own /upstreams count: handshakes, of them resumed) and from the "
+              "server's start to the end of its warm-up:"]
+    for r in rows:
+        m = r["metrics"]
+        own = (f" (own count {m['holdfast_tls_handshakes']}, resumed {m.get('holdfast_tls_resumed')})"
+               if m.get("holdfast_tls_handshakes") is not None else "")
+        accepts = (f"; accepts {m['tcp_accepts']}{own}, at start {m.get('start_accepts')}"
+                   if m.get("tcp_accepts") is not None else "")
+        lines.append(f"- {r['server']} / {r['workload']} / rep {r['rep']}: {m.get('completed') or 0:,} answered, "
+                     f"{fmt(m.get('correct_qps'), '{:,.0f}')} qps, {fmt(m.get('cpu_us_per_correct'), '{:.1f}')} µs, "
+                     f"{fmt(m.get('avg_ms'), '{:.3f}')} / {fmt(m.get('p50_ms'), '{:.3f}')} / {fmt(m.get('p99_ms'), '{:.3f}')} ms"
+                     f"{accepts}; {mix_text(m)}" + ("  <-- FAIL" if m.get("failed") else ""))
+
+    targets = []
+    for q in qs:
+        per = medians.get(f"dot_q{q}", {})
+        h = (per.get("holdfast") or {}).get("cpu_us_per_correct")
+        peers = {s: (per.get(s) or {}).get("cpu_us_per_correct") for s in ("unbound", "dnsdist")}
+        if h is None or any(v is None for v in peers.values()):
+            targets.append({"target": f"CPU per DoT miss at Q = {q} <= Unbound's and dnsdist's", "met": None,
+                            "text": "a server is missing"})
+            continue
+        met = all(h <= v for v in peers.values())
+        targets.append({"target": f"CPU per DoT miss at Q = {q} <= Unbound's and dnsdist's", "met": met,
+                        "text": f"Holdfast {h:.1f} µs, Unbound {peers['unbound']:.1f} (×{h / peers['unbound']:.2f}), "
+                                f"dnsdist {peers['dnsdist']:.1f} (×{h / peers['dnsdist']:.2f})"})
+    tls1 = (medians.get("dot_q1", {}).get("holdfast") or {}).get("avg_ms")
+    plain1 = (medians.get("dot_plain_q1", {}).get("holdfast") or {}).get("avg_ms")
+    if tls1 is not None and plain1:
+        targets.append({"target": f"average latency at Q = 1 over DoT <= {DOT_LATENCY_RATIO}× Holdfast's plain-DNS miss",
+                        "met": tls1 <= DOT_LATENCY_RATIO * plain1,
+                        "text": f"{tls1:.3f} ms against {plain1:.3f} ms: ×{tls1 / plain1:.2f}"})
+    else:
+        targets.append({"target": f"average latency at Q = 1 over DoT <= {DOT_LATENCY_RATIO}× Holdfast's plain-DNS miss",
+                        "met": None, "text": "no Q = 1 rows for both transports"})
+    for q in qs:
+        e = medians.get(f"dot_q{q}", {}).get("holdfast") or {}
+        v = e.get("handshakes_per_10k")
+        peers = ", ".join(f"{s} {fmt((medians.get(f'dot_q{q}', {}).get(s) or {}).get('handshakes_per_10k'), '{:.2f}')}"
+                          for s in ("unbound", "dnsdist"))
+        targets.append({"target": f"TLS handshakes per 10,000 queries at Q = {q} <= {DOT_HANDSHAKES_PER_10K:g}",
+                        "met": None if v is None else v <= DOT_HANDSHAKES_PER_10K,
+                        "text": f"Holdfast {fmt(v, '{:.2f}')} (own count {fmt(e.get('holdfast_tls_handshakes'), '{:g}')} "
+                                f"in {fmt(e.get('completed'), '{:,.0f}')} queries); {peers}"})
+    lines += ["", "Issue 15's targets (medians):"]
+    for t in targets:
+        verdict = {True: "met", False: "NOT MET", None: "not measured"}[t["met"]]
+        lines.append(f"- {t['target']}: {verdict} — {t['text']}")
+    text = "\n".join(lines)
+    print(text)
+    if args.table:
+        with open(args.table, "a") as f:
+            f.write(text + "\n")
+    if args.results and os.path.exists(args.results):
+        with open(args.results) as f:
+            results = json.load(f)
+        results["dot"] = {"medians": medians, "targets": targets, "qs": qs}
+        with open(args.results, "w") as f:
+            json.dump(results, f, indent=2)
+    return 0
+
+
+def add_dot_report_parser(sub):
+    p = sub.add_parser("dot-report"); p.add_argument("--raw", required=True); p.add_argument("--results")
+    p.add_argument("--table"); p.add_argument("--qs", default="1 10 200")
+    p.set_defaults(func=cmd_dot_report)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
+    add_dot_report_parser(sub)
     p = sub.add_parser("zone"); p.add_argument("--out", required=True)
     p.add_argument("--hits", type=int, default=10000); p.add_argument("--misses", type=int, default=200000)
     p.add_argument("--outage", type=int, default=1000); p.add_argument("--outage-ttl", type=int, default=1)

@@ -44,7 +44,8 @@
 #   BENCH_QUICK=1        same as BENCH_SHORT=1
 #   BENCH_REPS=N         repetitions per figure (default 3; 1 with BENCH_SHORT)
 #   BENCH_SERVERS="..."  subset of: nsd holdfast unbound dnsmasq dnsdist (default: all but dnsmasq)
-#   BENCH_WORKLOADS="..." subset of: hits latency misses memory outage
+#   BENCH_WORKLOADS="..." subset of: hits latency misses memory outage dot (dot: DoT misses, opt-in;
+#                        see scripts/bench-dot.sh)
 #   BENCH_SWEEP_SERVERS="..." servers in the miss workload, every row (default: holdfast dnsdist unbound)
 #   BENCH_VERIFY_SAMPLE=N names re-asked and checked against the zone after each run (1000)
 #   BENCH_OUT=DIR        output directory (default bench-out/): results.json, table.txt, logs
@@ -560,6 +561,8 @@ caching=()
 for s in "${available[@]}"; do [ "$s" = nsd ] || caching+=("$s"); done
 
 has() { [[ " $WORKLOADS " == *" $1 "* ]]; }
+# shellcheck source=scripts/bench-dot.sh
+if has dot; then . "$ROOT/scripts/bench-dot.sh"; fi
 for ((rep = 1; rep <= REPS; rep++)); do
   if has hits || has latency; then
     for s in "${available[@]}"; do
@@ -571,6 +574,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
   if has misses; then
     wl_misses "$rep"
   fi
+  if has dot; then wl_dot "$rep"; fi
   if has outage; then
     log "rep $rep: outage, upstream stopped (${caching[*]} at once)"; wl_outage "$rep" stopped || true
     log "rep $rep: outage, upstream silently dropping (${caching[*]} at once)"; wl_outage "$rep" silent || true
@@ -591,6 +595,7 @@ settings=$(python3 -c 'import json,sys; print(json.dumps(dict(zip(sys.argv[1::2]
 echo
 status=0
 python3 "$TOOLS" report --raw "$RAW" --out "$OUT/results.json" --table "$OUT/table.txt" --settings "$settings" || status=$?
+if has dot; then dot_report; fi
 elapsed=$(( $(date +%s) - STARTED ))
 log "done in $elapsed s; JSON: $OUT/results.json; table: $OUT/table.txt"
 [ "$elapsed" -gt 900 ] && log "warning: over the 15-minute budget; is the machine busy? (load: $(cut -d' ' -f1-3 /proc/loadavg))"
