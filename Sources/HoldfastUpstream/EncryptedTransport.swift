@@ -135,7 +135,8 @@ final class EncryptedTransport: UpstreamTransport {
                 count += 1
                 continue
             }
-            guard connection.codec.submit(id: id, message: message) else { break }
+            let codec = connection.codec
+            guard connection.enqueue({ codec.submit(id: id, message: message, into: &$0) }) else { break }
             count += 1
             queries[id]?.writtenAt = .now
             connection.inFlight.insert(id)
@@ -145,12 +146,6 @@ final class EncryptedTransport: UpstreamTransport {
             loop.cancel(timer)
             connection.idleTimer = nil
         }
-        write(connection)
-    }
-
-    private func write(_ connection: TLSConnection) {
-        let bytes = connection.codec.takeOutput()
-        if !bytes.isEmpty { connection.enqueue(bytes) }
         connection.flush()
     }
 
@@ -207,10 +202,12 @@ final class EncryptedTransport: UpstreamTransport {
             updateOpenCount()
             onHandshake(resumed ? .resumed : .ok)
             onConnectionChange()
-            write(source)  // the HTTP/2 preface, before any query
+            let codec = source.codec
+            source.enqueue { codec.pendingOutput(into: &$0) }  // the HTTP/2 preface, before any query
+            source.flush()
             pump()
         case .received(let bytes):
-            received(source.codec.received(bytes), on: source)
+            received(bytes, on: source)
         case .closed(let why):
             lost(source, why: why)
         case .failed(let error):
@@ -218,26 +215,31 @@ final class EncryptedTransport: UpstreamTransport {
         }
     }
 
-    private func received(_ events: [CodecEvent], on source: TLSConnection) {
+    private func received(_ bytes: ArraySlice<UInt8>, on source: TLSConnection) {
         var again: [UInt16] = []
-        for event in events {
-            switch event {
-            case .reply(let id, let bytes):
-                // A late answer to a query that already timed out is dropped.
-                guard source.inFlight.remove(id) != nil else { continue }
-                finish(id, .reply(bytes))
-            case .failed(let id, let error):
-                guard source.inFlight.remove(id) != nil else { continue }
-                finish(id, .failure(error))
-            case .refused(let id):
-                guard source.inFlight.remove(id) != nil, queries[id] != nil else { continue }
-                again.append(id)
-            case .broken(let why):
-                return lost(source, why: why)
+        var broken: String?
+        let codec = source.codec
+        source.enqueue { output in
+            codec.received(bytes, output: &output) { event in
+                switch event {
+                case .reply(let id, let reply):
+                    // A late answer to a query that already timed out is dropped.
+                    guard source.inFlight.remove(id) != nil else { return }
+                    finish(id, .reply(reply))
+                case .failed(let id, let error):
+                    guard source.inFlight.remove(id) != nil else { return }
+                    finish(id, .failure(error))
+                case .refused(let id):
+                    guard source.inFlight.remove(id) != nil, queries[id] != nil else { return }
+                    again.append(id)
+                case .broken(let why):
+                    broken = why
+                }
             }
         }
-        waiting.insert(contentsOf: again, at: 0)
-        write(source)
+        if let broken { return lost(source, why: broken) }
+        if !again.isEmpty { waiting.insert(contentsOf: again, at: 0) }
+        source.flush()
         pump()
         if source.inFlight.isEmpty {
             if source !== connection {

@@ -24,18 +24,19 @@ protocol StreamCodec: AnyObject {
     var isDraining: Bool { get }
     /// The server's idle timeout, once it sent one (edns-tcp-keepalive).
     var serverIdleTimeout: Duration? { get }
-    /// Lays out query `id` (the message carries that ID); false when it cannot be sent here.
-    func submit(id: UInt16, message: [UInt8]) -> Bool
-    /// Takes bytes read from the connection.
-    func received(_ bytes: ArraySlice<UInt8>) -> [CodecEvent]
-    /// Bytes to write now (after `submit` or `received`), and forgets them.
-    func takeOutput() -> [UInt8]
+    /// Lays out query `id` (the message carries that ID) at the end of `output`, the bytes the
+    /// connection writes next; false when it cannot be sent here.
+    func submit(id: UInt16, message: [UInt8], into output: inout [UInt8]) -> Bool
+    /// Takes bytes read from the connection, telling `handle` what finished, and appends to
+    /// `output` anything the protocol must write back (HTTP/2 acknowledgements).
+    func received(_ bytes: ArraySlice<UInt8>, output: inout [UInt8], handle: (CodecEvent) -> Void)
+    /// Appends what the protocol wants written unasked (the HTTP/2 connection preface).
+    func pendingOutput(into output: inout [UInt8])
 }
 
 /// DNS over TLS (RFC 7858): each message with its two-octet length; answers matched by ID.
 final class DNSOverTLSCodec: StreamCodec {
     private var framer = DNSStreamFramer()
-    private var output: [UInt8] = []
     private var keepaliveChecked = false
     private(set) var serverIdleTimeout: Duration?
 
@@ -44,14 +45,13 @@ final class DNSOverTLSCodec: StreamCodec {
     var capacity: Int { Self.maxInFlight }
     var isDraining: Bool { false }
 
-    func submit(id: UInt16, message: [UInt8]) -> Bool {
+    func submit(id: UInt16, message: [UInt8], into output: inout [UInt8]) -> Bool {
         DNSStreamFramer.appendFrame(message, to: &output)
         return true
     }
 
-    func received(_ bytes: ArraySlice<UInt8>) -> [CodecEvent] {
+    func received(_ bytes: ArraySlice<UInt8>, output: inout [UInt8], handle: (CodecEvent) -> Void) {
         framer.append(bytes)
-        var events: [CodecEvent] = []
         while let message = framer.next() {
             guard message.count >= 12 else { continue }
             if !keepaliveChecked {
@@ -61,15 +61,11 @@ final class DNSOverTLSCodec: StreamCodec {
                     serverIdleTimeout = .milliseconds(Int(timeout) * 100)
                 }
             }
-            events.append(.reply(id: UInt16(message[0]) << 8 | UInt16(message[1]), message))
+            handle(.reply(id: UInt16(message[0]) << 8 | UInt16(message[1]), message))
         }
-        return events
     }
 
-    func takeOutput() -> [UInt8] {
-        defer { output.removeAll(keepingCapacity: true) }
-        return output
-    }
+    func pendingOutput(into output: inout [UInt8]) {}
 }
 
 /// DNS over HTTPS (RFC 8484) over HTTP/2: one POST stream per query with an
@@ -86,7 +82,6 @@ final class DNSOverHTTPSCodec: StreamCodec {
     init?(authority: String, path: String) {
         guard let session = holdfast_h2_new(authority, path) else { return nil }
         self.session = session
-        _ = holdfast_h2_flush(session)  // the connection preface and our SETTINGS
     }
 
     deinit { holdfast_h2_free(session) }
@@ -95,7 +90,7 @@ final class DNSOverHTTPSCodec: StreamCodec {
     var isDraining: Bool { holdfast_h2_goaway_last_stream(session) >= 0 || broken != nil }
     var serverIdleTimeout: Duration? { nil }
 
-    func submit(id: UInt16, message: [UInt8]) -> Bool {
+    func submit(id: UInt16, message: [UInt8], into output: inout [UInt8]) -> Bool {
         guard !isDraining else { return false }
         var body = message
         if body.count >= 2 {
@@ -104,24 +99,22 @@ final class DNSOverHTTPSCodec: StreamCodec {
         }
         let stream = body.withUnsafeBufferPointer { holdfast_h2_submit(session, $0.baseAddress, $0.count, UInt32(id)) }
         guard stream > 0 else { return false }
-        _ = holdfast_h2_flush(session)
+        pendingOutput(into: &output)
         return true
     }
 
-    func received(_ bytes: ArraySlice<UInt8>) -> [CodecEvent] {
+    func received(_ bytes: ArraySlice<UInt8>, output: inout [UInt8], handle: (CodecEvent) -> Void) {
         let rc = bytes.withUnsafeBufferPointer { holdfast_h2_receive(session, $0.baseAddress, $0.count) }
-        var events: [CodecEvent] = []
-        if rc != 0 {
-            broken = "https: HTTP/2 error \(rc)"
-            events.append(.broken(broken ?? ""))
-        }
-        _ = holdfast_h2_flush(session)  // SETTINGS ACK, WINDOW_UPDATE, PING ACK
         var done = holdfast_h2_completion()
         while holdfast_h2_peek_completion(session, &done) == 1 {
-            events.append(Self.event(for: done))
+            handle(Self.event(for: done))
             holdfast_h2_pop_completion(session)
         }
-        return events
+        if rc != 0 {
+            broken = "https: HTTP/2 error \(rc)"
+            return handle(.broken(broken ?? ""))
+        }
+        pendingOutput(into: &output)  // SETTINGS ACK, WINDOW_UPDATE, PING ACK
     }
 
     private static func event(for done: holdfast_h2_completion) -> CodecEvent {
@@ -138,11 +131,11 @@ final class DNSOverHTTPSCodec: StreamCodec {
         return .reply(id: id, reply)
     }
 
-    func takeOutput() -> [UInt8] {
+    func pendingOutput(into output: inout [UInt8]) {
+        _ = holdfast_h2_flush(session)
         var length = 0
-        guard let data = holdfast_h2_output(session, &length), length > 0 else { return [] }
-        let bytes = Array(UnsafeBufferPointer(start: data, count: length))
+        guard let data = holdfast_h2_output(session, &length), length > 0 else { return }
+        output.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
         holdfast_h2_consume_output(session, length)
-        return bytes
     }
 }

@@ -77,9 +77,9 @@ final class TLSConnection {
     /// and its place in the loop.
     deinit { close() }
 
-    /// Queues bytes; `flush` writes what is queued once the connection is open.
-    func enqueue(_ bytes: [UInt8]) {
-        outbound.append(contentsOf: bytes)
+    /// Lets `body` append to the bytes to write; `flush` writes them once the connection is open.
+    func enqueue<Result>(_ body: (inout [UInt8]) -> Result) -> Result {
+        body(&outbound)
     }
 
     /// The protocol ALPN settled on, once established.
