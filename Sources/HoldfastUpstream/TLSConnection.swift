@@ -144,6 +144,7 @@ final class TLSConnection {
             switch progress {
             case .done:
                 lastHeardAt = .now
+                quickAck()
                 onEvent(self, .received(readBuffer[..<count]))
             case .wantRead: return
             case .wantWrite: return interest(read: true, write: true)
@@ -173,6 +174,15 @@ final class TLSConnection {
         outbound.removeAll(keepingCapacity: true)
         outboundStart = 0
         interest(read: true, write: false)
+    }
+
+    /// Acknowledges what was read at once instead of after the kernel's delayed-ACK timer: a
+    /// server that leaves Nagle on (nsd 4.6 does) holds its next answer until our ACK, and at
+    /// a few queries in flight the delay was the whole latency. Linux clears the flag again by
+    /// itself, so it is set after each read.
+    private func quickAck() {
+        var one: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_QUICKACK, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
     private func interest(read: Bool, write: Bool) {
