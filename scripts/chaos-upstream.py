@@ -20,7 +20,8 @@ The behaviour is the first word of FILE, re-read whenever the file changes:
 Counts per mode are printed to stdout on SIGTERM/SIGINT. With --counts-file, the counts are
 also written there as JSON (atomically: a temporary file, then rename) at most every 50 ms
 while queries arrive, and on exit: {"total", "udp", "tcp", "by_mode": {mode: n}, "names":
-{qname lower case: n}, "written_at": time.time() of the write}. A reader that needs every
+{qname lower case: n}, "by_second": {int(time.time()) at arrival: n}, "written_at": time.time()
+of the write}. A reader that needs every
 query up to a moment waits for a written_at past it (the file is rewritten at least every
 0.5 s even when nothing arrives).
 """
@@ -121,6 +122,7 @@ class Server:
         self.slow = slow
         self.counts_file = counts_file
         self.names = {}
+        self.seconds = {}
         self.transport = {"udp": 0, "tcp": 0}
         self.dirty = True
         self.last_write = 0.0
@@ -165,6 +167,8 @@ class Server:
             self.counts[mode] += 1
             self.transport[transport] += 1
             self.names[query[3]] = self.names.get(query[3], 0) + 1
+            second = int(time.time())
+            self.seconds[second] = self.seconds.get(second, 0) + 1
             self.dirty = True
         if mode == "blackhole":
             return None, 0
@@ -215,7 +219,8 @@ class Server:
             return
         with self.lock:
             snapshot = {"total": sum(self.counts.values()), "udp": self.transport["udp"], "tcp": self.transport["tcp"],
-                        "by_mode": dict(self.counts), "names": dict(self.names)}
+                        "by_mode": dict(self.counts), "names": dict(self.names),
+                        "by_second": {str(k): v for k, v in self.seconds.items()}}
             self.dirty = False
         snapshot["written_at"] = time.time()
         temporary = self.counts_file + ".tmp"
