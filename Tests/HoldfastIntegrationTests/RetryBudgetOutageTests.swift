@@ -125,7 +125,6 @@ extension ResilienceSuites {
             print("FIGURES retry budget, both providers silent: \(Self.questionCount) questions at once -> \(total) upstream queries (\(sent[0]) + \(sent[1])), bound \(bound); budget refused \(refused); stale answered \(staleAnswered)/\(Self.staleCount); SERVFAIL \(servfails)/\(Self.questionCount - Self.staleCount); unanswered \(unanswered)")
 
             #expect(total <= bound, "\(total) upstream queries for \(Self.questionCount) questions (at most \(bound))")
-            #expect(total >= Self.questionCount, "every question's first attempt is sent (\(total))")
             #expect(refused > 0, "the retry budget refused no extra attempt")
             #expect(unanswered == 0, "\(unanswered) questions got no answer")
             #expect(staleAnswered == Self.staleCount, "names with stale data answered stale: \(staleAnswered)/\(Self.staleCount)")
