@@ -1155,7 +1155,9 @@ def cmd_report(args):
                  f"load average at the end {' '.join(machine['load_at_end'])}")
     lines.append("Medians of the runs per cell; (×N) = Holdfast / peer on that metric.")
     lines.append("")
-    header = ["workload", "metric"] + servers
+    # Servers measured only in the outage-load workload (dnsmasq, by default) have their own table.
+    main_servers = [s for s in servers if any(s in medians.get(w, {}) for w in MAIN_TABLE)]
+    header = ["workload", "metric"] + main_servers
     table = []
     for workload in MAIN_TABLE:
         metrics = METRICS[workload]
@@ -1163,7 +1165,7 @@ def cmd_report(args):
             continue
         for key, label, _, fmt in metrics:
             row = [workload, label]
-            for server in servers:
+            for server in main_servers:
                 entry = medians[workload].get(server)
                 value = entry.get(key) if entry else None
                 if value is None:

@@ -50,7 +50,7 @@
 # answered (phase 1: the slow provider has every name, so the target is all; phase 2: nobody
 # can answer them); the rcode mix; for Holdfast also the /stats and
 # holdfast_upstream_requests_total{provider,outcome} deltas (raw.jsonl, logs/outage-load.log).
-# Run once per bench (not REPS times; BENCH_OUTAGE_LOAD_REPS=N), about 75 s. Issue 16's target
+# Run once per bench (not REPS times; BENCH_OUTAGE_LOAD_REPS=N), about a minute. Issue 16's target
 # (Holdfast: at most 1.2 per query and fewer than every peer, every stale name answered, every
 # name the slow provider can answer answered) is judged in the table, not in the exit status.
 #
