@@ -398,7 +398,10 @@ def cmd_outage_load(args):
         started = time.monotonic()
         result, per_name = paced(args.port, names, args.rate, args.tail, zone)
         asking_s = time.monotonic() - started
-        time.sleep(args.gap)
+        # The same window for every server, whether it answered everything early or not: from
+        # the switch to --tail + --gap after the last query.
+        end = started + (len(names) - 1) / args.rate + args.tail + args.gap
+        time.sleep(max(args.gap, end - time.monotonic()))
         t1 = time.time()
         after = [read_counts(f, t1) for f in args.counts_files]
         hf_after = holdfast_snapshot(args.control_socket)
@@ -448,7 +451,8 @@ def cmd_outage_load(args):
             "answerable_names": sent if can_answer else len(stale),
             "answerable_answered_fraction": (result["answered"] / sent if can_answer else
                                              (stale_ok / len(stale) if stale else None)),
-            "asking_s": asking_s, "window_s": window_s, "rate_qps": args.rate, "slow_ms": args.slow_ms,
+            "asking_s": asking_s, "window_s": window_s, "after_last_query_s": args.tail + args.gap,
+            "rate_qps": args.rate, "slow_ms": args.slow_ms,
             "warm": warm,
         })
         delta = snapshot_delta(hf_before, hf_after)
@@ -1049,10 +1053,11 @@ def outage_load_table(medians, rows, servers):
     if not phases:
         return []
     cols = [s for s in servers if any(s in medians[w] for w, _ in phases)]
-    lines = ["Outage load (issue 16; medians of the runs; rcodes of the last run): per phase 1,000 names of its own, "
-             "half with stale data (warmed before the outage, then expired), each asked once at 200 qps; upstream "
-             "packets = queries both fake providers received from the phase's start to 4.5 s after its last query, "
-             "probes included:", ""]
+    first = next(r["metrics"] for r in rows if r["workload"] == phases[0][0])
+    lines = [f"Outage load (issue 16; medians of the runs; rcodes of the last run): per phase {first.get('sent', 0):,} "
+             f"names of its own, half with stale data (warmed before the outage, then expired), each asked once at "
+             f"{first.get('rate_qps', 0):g} qps; upstream packets = queries both fake providers received from the "
+             f"phase's start to {first.get('after_last_query_s', 0):g} s after its last query, probes included:", ""]
     header = ["phase", "metric"] + cols
     table = []
     for w, label in phases:

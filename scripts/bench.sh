@@ -50,7 +50,8 @@
 # answered (phase 1: the slow provider has every name, so the target is all; phase 2: nobody
 # can answer them); the rcode mix; for Holdfast also the /stats and
 # holdfast_upstream_requests_total{provider,outcome} deltas (raw.jsonl, logs/outage-load.log).
-# Run once per bench (not REPS times; BENCH_OUTAGE_LOAD_REPS=N), about a minute. Issue 16's target
+# Run once per bench (not REPS times; BENCH_OUTAGE_LOAD_REPS=N), about a minute (300 names per
+# phase with BENCH_SHORT=1, where the outage's first second weighs more). Issue 16's target
 # (Holdfast: at most 1.2 per query and fewer than every peer, every stale name answered, every
 # name the slow provider can answer answered) is judged in the table, not in the exit status.
 #
@@ -116,7 +117,7 @@ OUTAGE_TTL=1          # seconds; the outage names expire this fast
 OUTAGE_RATE=200       # qps of each paced outage client
 OUTAGE_TAIL=3         # seconds the client waits after its last query
 STALE_TIMEOUT_MS=1800 # serve-stale client timeout for every server that has one
-OUTAGE_LOAD_NAMES=1000   # per phase
+OUTAGE_LOAD_NAMES=$([ "$SHORT" = 1 ] && echo 300 || echo 1000)   # per phase
 OUTAGE_LOAD_ZONE=outage-load.bench
 OUTAGE_LOAD_SLOW_MS=${BENCH_OUTAGE_LOAD_SLOW_MS:-400-600}  # the slow provider's delay, uniform
 
