@@ -20,12 +20,15 @@ The behaviour is the first word of FILE, re-read whenever the file changes:
 Counts per mode are printed to stdout on SIGTERM/SIGINT. With --counts-file, the counts are
 also written there as JSON (atomically: a temporary file, then rename) at most every 50 ms
 while queries arrive, and on exit: {"total", "udp", "tcp", "by_mode": {mode: n}, "names":
-{qname lower case: n}, "by_second": {int(time.time()) at arrival: n}, "written_at": time.time()
-of the write}. A reader that needs every
+{qname lower case: n}, "by_second": {int(time.time()) at arrival: n}, "slow_late_ms_max": how
+much later than due a slow UDP reply went out at most, "slow_late_over_ms": {"10", "100",
+"500": how many went out more than that late}, "written_at": time.time() of the write}.
+Slow UDP replies wait in one timer heap of the serving loop (no thread per reply). A reader that needs every
 query up to a moment waits for a written_at past it (the file is rewritten at least every
 0.5 s even when nothing arrives).
 """
 import argparse
+import heapq
 import json
 import os
 import random
@@ -38,6 +41,7 @@ import threading
 import time
 
 MODES = ("normal", "blackhole", "refuse", "servfail", "slow")
+LATE_BOUNDS_MS = (10, 100, 500)
 
 
 class Zone:
@@ -126,6 +130,9 @@ class Server:
         self.transport = {"udp": 0, "tcp": 0}
         self.dirty = True
         self.last_write = 0.0
+        # How late the slow mode's UDP replies went out at most, in seconds (a busy machine).
+        self.late_max = 0.0
+        self.late_over = {bound: 0 for bound in LATE_BOUNDS_MS}
         self.mode_file = mode_file
         self.zone = zone
         self.mode = "normal"
@@ -220,7 +227,9 @@ class Server:
         with self.lock:
             snapshot = {"total": sum(self.counts.values()), "udp": self.transport["udp"], "tcp": self.transport["tcp"],
                         "by_mode": dict(self.counts), "names": dict(self.names),
-                        "by_second": {str(k): v for k, v in self.seconds.items()}}
+                        "by_second": {str(k): v for k, v in self.seconds.items()},
+                        "slow_late_ms_max": round(self.late_max * 1000, 1),
+                        "slow_late_over_ms": {str(k): v for k, v in self.late_over.items()}}
             self.dirty = False
         snapshot["written_at"] = time.time()
         temporary = self.counts_file + ".tmp"
@@ -233,10 +242,26 @@ class Server:
         self.last_write = now
 
     def run(self):
+        late = []  # UDP replies of the slow mode: a heap of (due, sequence, reply, peer)
+        sequence = 0
         while self.running:
             self.write_counts()
+            now = time.monotonic()
+            while late and late[0][0] <= now:
+                due, _, reply, peer = heapq.heappop(late)
+                self.late_max = max(self.late_max, now - due)
+                for bound in LATE_BOUNDS_MS:
+                    if now - due > bound / 1000:
+                        self.late_over[bound] += 1
+                try:
+                    self.udp.sendto(reply, peer)
+                except OSError:
+                    pass
+            timeout = 0.05 if self.counts_file else 0.5
+            if late:
+                timeout = min(timeout, max(0.0, late[0][0] - now))
             try:
-                readable, _, _ = select.select([self.udp, self.tcp], [], [], 0.05 if self.counts_file else 0.5)
+                readable, _, _ = select.select([self.udp, self.tcp], [], [], timeout)
             except (OSError, ValueError):
                 break
             for sock in readable:
@@ -249,17 +274,10 @@ class Server:
                 if reply is None:
                     continue
                 if delay:
-                    timer = threading.Timer(delay, self.send_late, args=(reply, peer))
-                    timer.daemon = True
-                    timer.start()
+                    sequence += 1
+                    heapq.heappush(late, (time.monotonic() + delay, sequence, reply, peer))
                 else:
                     self.udp.sendto(reply, peer)
-
-    def send_late(self, reply, peer):
-        try:
-            self.udp.sendto(reply, peer)
-        except OSError:
-            pass
 
 
 def main():
