@@ -407,6 +407,10 @@ def cmd_outage_load(args):
         hf_after = holdfast_snapshot(args.control_socket)
         window_s = time.monotonic() - started
         packets = [a["total"] - b["total"] for a, b in zip(after, before)]
+        # Slow replies the fakes sent more than 10/100/500 ms after they were due (a stalled
+        # fake looks like a silent provider to the servers).
+        fake_late = {k: sum(a.get("slow_late_over_ms", {}).get(k, 0) - b.get("slow_late_over_ms", {}).get(k, 0)
+                            for a, b in zip(after, before)) for k in ("10", "100", "500")}
         per_name_packets = {}
         for a, b in zip(after, before):
             for n, c in a["names"].items():
@@ -441,6 +445,8 @@ def cmd_outage_load(args):
             "upstream_per_query": total / sent if sent else None,
             "upstream_packets_per_name": dict(sorted(histogram.items())),
             "upstream_packets_other_names": others,
+            "fake_replies_late_over_ms": fake_late,
+            "fake_replies_late_100ms": fake_late["100"],
             "upstream_packets_by_second": [by_second.get(k, 0) for k in range(max(by_second, default=-1) + 1)],
             "stale_names": len(stale), "stale_answered": stale_ok,
             "stale_answered_fraction": stale_ok / len(stale) if stale else None,
@@ -462,7 +468,8 @@ def cmd_outage_load(args):
             json.dump(result, f)
         print(f"outage-load {workload}: {total} upstream packets ({packets[0]} + {packets[1]}) for {sent} queries "
               f"= {total / sent:.3f}/query; stale answered {stale_ok}/{len(stale)}, others {fresh_ok}/{len(fresh)}; "
-              f"{mix_text(result)}; packets by second {result['upstream_packets_by_second']}"
+              f"{mix_text(result)}; packets by second {result['upstream_packets_by_second']}; "
+              f"fake replies late by >10/100/500 ms: {'/'.join(str(v) for v in fake_late.values())}"
               + (f"; holdfast {delta}" if delta else ""), file=sys.stderr)
     set_mode(args.mode_files[0], "normal")
     set_mode(args.mode_files[1], "normal")
@@ -960,7 +967,10 @@ _OUTAGE_LOAD = [("upstream_per_query", "upstream packets per client query", Fals
                 ("stale_answered_fraction", "names with stale data answered", True, "{:.1%}"),
                 ("fresh_answered_fraction", "names without stale data answered", True, "{:.1%}"),
                 ("answered_fraction", "all names answered", True, "{:.1%}"),
-                ("p50_ms", "p50 ms (answered)", False, "{:.1f}"), ("p99_ms", "p99 ms (answered)", False, "{:.1f}")]
+                ("p50_ms", "p50 ms (answered)", False, "{:.1f}"), ("p99_ms", "p99 ms (answered)", False, "{:.1f}"),
+                # Not the server's doing: the slow fake's replies that left >100 ms after they were
+                # due (a busy machine stalls it; to the servers it then looks silent).
+                ("fake_replies_late_100ms", "slow fake's replies >100 ms late (busy machine)", False, "{:,.0f}")]
 for _w, *_ in OUTAGE_LOAD_PHASES:
     METRICS[_w] = _OUTAGE_LOAD
 # Issue 16's target for Holdfast during the outage, every phase.
