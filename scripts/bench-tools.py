@@ -319,6 +319,21 @@ def holdfast_snapshot(socket_path):
     return flat
 
 
+def holdfast_upstreams(socket_path):
+    """{provider: {"state", "srtt_ms"}} from Holdfast's /upstreams (first server of each)."""
+    if not socket_path:
+        return None
+    try:
+        view = json.loads(control_get(socket_path, "/upstreams") or "{}")
+    except ValueError:
+        return None
+    out = {}
+    for provider in view.get("providers", []):
+        servers = provider.get("servers") or [{}]
+        out[provider.get("name")] = {"state": servers[0].get("state"), "srtt_ms": servers[0].get("srtt_ms")}
+    return out
+
+
 def snapshot_delta(before, after):
     if before is None or after is None:
         return None
@@ -346,8 +361,10 @@ def cmd_outage_load(args):
     the two fakes (chaos-upstream.py with --counts-file and --names NAMES x phases), both in
     mode normal. Each phase k of OUTAGE_LOAD_PHASES asks its own NAMES names,
     n{k*NAMES} .. n{(k+1)*NAMES-1}; the even-numbered half of each phase's names has stale data:
-      1. warm: the stale half of every phase's names asked once, both fakes normal;
-      2. wait until every warmed answer expired (TTL + 1.5 s);
+      1. warm: the stale half of every phase's names asked once, both fakes normal; then two
+         names asked while the first fake drops them (one at a time, 2 s each);
+      2. wait until every warmed answer expired (TTL + 1.5 s) and the server reaches an
+         upstream (a canary name answered NXDOMAIN);
       3. each phase in turn: switch the fakes' modes, ask the phase's names once each at --rate
          qps (paced, one socket, every answer checked against the zone), wait --tail s after
          the last query and --gap s more, and count the queries both fakes received from the
@@ -361,6 +378,7 @@ def cmd_outage_load(args):
     stale_half = [n for names in phase_names for i, n in enumerate(names) if i % 2 == 0]
     set_mode(args.mode_files[0], "normal")
     set_mode(args.mode_files[1], "normal")
+    warm_start = [read_counts(f, time.time()) for f in args.counts_files]
     # Warm at 1,000 qps. Names the server did not answer correctly (a loaded machine can
     # stall a fake long enough for a resolver to give up, or mark it down) are asked again,
     # bounded, once the server reaches an upstream again and Holdfast's failure cache (5 s)
@@ -381,6 +399,15 @@ def cmd_outage_load(args):
             break
     warm = {"asked": len(stale_half), "answered": len(stale_half) - len(missing), "first_pass": first_pass,
             "passes": attempt + 1}
+    # Two queries lost at the first provider before the outage, as on any real path: a server
+    # that resends then hears from the second provider too, so what it knows of the second
+    # provider when the outage starts does not hang on whether the warm-up happened to make a
+    # fake late (Holdfast times its attempts at a provider by the RTT it measured there; one
+    # it never heard from gets the unmeasured 376 ms).
+    set_mode(args.mode_files[0], "blackhole")
+    for k in range(2):
+        paced(args.port, [f"lost{k}.{args.zone}"], 1, 2.0)
+    set_mode(args.mode_files[0], "normal")
     time.sleep(args.ttl + 1.5)  # every warmed answer has expired
     # The outage starts with the server reaching its upstreams (it may have marked both down
     # in a stall, and Holdfast would then answer the first phase without asking anyone).
@@ -393,6 +420,14 @@ def cmd_outage_load(args):
         t0 = time.time()
         before = [read_counts(f, t0) for f in args.counts_files]
         hf_before = holdfast_snapshot(args.control_socket)
+        if workload == OUTAGE_LOAD_PHASES[0][0]:
+            # What each provider got before the outage (the warm-up; with failover a healthy
+            # first provider gets all, the second only what the first was slow to answer), and
+            # for Holdfast what it knew of them: the RTO of a provider it never measured is 376 ms.
+            warm["packets_by_fake"] = [b["total"] - w["total"] for b, w in zip(before, warm_start)]
+            upstreams = holdfast_upstreams(args.control_socket)
+            if upstreams is not None:
+                warm["holdfast_upstreams"] = upstreams
         set_mode(args.mode_files[0], first)
         set_mode(args.mode_files[1], second)
         started = time.monotonic()
@@ -447,6 +482,7 @@ def cmd_outage_load(args):
             "upstream_packets_other_names": others,
             "fake_replies_late_over_ms": fake_late,
             "fake_replies_late_100ms": fake_late["100"],
+            "second_provider_warm_packets": (warm.get("packets_by_fake") or [None, None])[1],
             "upstream_packets_by_second": [by_second.get(k, 0) for k in range(max(by_second, default=-1) + 1)],
             "stale_names": len(stale), "stale_answered": stale_ok,
             "stale_answered_fraction": stale_ok / len(stale) if stale else None,
@@ -469,7 +505,9 @@ def cmd_outage_load(args):
         print(f"outage-load {workload}: {total} upstream packets ({packets[0]} + {packets[1]}) for {sent} queries "
               f"= {total / sent:.3f}/query; stale answered {stale_ok}/{len(stale)}, others {fresh_ok}/{len(fresh)}; "
               f"{mix_text(result)}; packets by second {result['upstream_packets_by_second']}; "
-              f"fake replies late by >10/100/500 ms: {'/'.join(str(v) for v in fake_late.values())}"
+              f"fake replies late by >10/100/500 ms: {'/'.join(str(v) for v in fake_late.values())}; "
+              f"before the outage: packets by fake {warm.get('packets_by_fake')}"
+              + (f", holdfast's view {warm['holdfast_upstreams']}" if warm.get("holdfast_upstreams") else "")
               + (f"; holdfast {delta}" if delta else ""), file=sys.stderr)
     set_mode(args.mode_files[0], "normal")
     set_mode(args.mode_files[1], "normal")
@@ -970,7 +1008,10 @@ _OUTAGE_LOAD = [("upstream_per_query", "upstream packets per client query", Fals
                 ("p50_ms", "p50 ms (answered)", False, "{:.1f}"), ("p99_ms", "p99 ms (answered)", False, "{:.1f}"),
                 # Not the server's doing: the slow fake's replies that left >100 ms after they were
                 # due (a busy machine stalls it; to the servers it then looks silent).
-                ("fake_replies_late_100ms", "slow fake's replies >100 ms late (busy machine)", False, "{:,.0f}")]
+                ("fake_replies_late_100ms", "slow fake's replies >100 ms late (busy machine)", False, "{:,.0f}"),
+                # The second provider's state before the outage: measured (it answered during the
+                # warm-up) or not. Holdfast times its attempts by what it measured before.
+                ("second_provider_warm_packets", "packets the second provider got before the outage", None, "{:,.0f}")]
 for _w, *_ in OUTAGE_LOAD_PHASES:
     METRICS[_w] = _OUTAGE_LOAD
 # Issue 16's target for Holdfast during the outage, every phase.

@@ -41,7 +41,9 @@
 # client timeout for stale data but --use-stale-cache (expired data answered at once,
 # refreshed behind it), with both as --server. Each of the two phases has 1,000 names of its
 # own (n0-n999, n1000-n1999), the even-numbered half with stale data: per server, that half
-# of both phases' names is asked once (warm), left to expire (2.5 s), then phase 1: the first
+# of both phases' names is asked once (warm; then two names the first provider drops, so a
+# server that resends has heard from the second provider too, as on any real path), left to
+# expire (2.5 s), then phase 1: the first
 # provider silently drops every query while the second answers each after 400-600 ms; phase
 # 2: both answer REFUSED. In each phase its 1,000 names are asked once at 200 qps from one
 # socket (no client retries), then 3 s and 1.5 s more are waited. Figures per phase: queries
