@@ -92,16 +92,14 @@ def percentile(values, p):
     return ordered[k]
 
 
-def cmd_paced(args):
-    """Sends each name of the file once at `rate` qps from one socket, waits at most `tail`
-    seconds after the last send, and prints JSON: sent, answered (with --zone: NOERROR with
-    exactly the zone's addresses; without: NOERROR with an answer), the rcode and outcome mix,
-    lost, and p50/p99/avg of answered latencies in milliseconds."""
-    zone = load_zone(args.zone) if args.zone else None
+def paced(port, names, rate, tail, zone=None, address="127.0.0.1"):
+    """Sends each of `names` once at `rate` qps from one socket and waits at most `tail`
+    seconds after the last send. Returns (result, per_name): result as cmd_paced prints it;
+    per_name[i] the outcome of names[i] (check_answer's with a zone: 'ok', an rcode name or a
+    reason; without one: 'ok' or the rcode name), or 'lost' when no reply came."""
     outcomes = {}
-    names = [line.split()[0] for line in open(args.file) if line.strip()]
-    names = names[: args.count] if args.count else names
-    addr = ("127.0.0.1", args.port)
+    per_name = ["lost"] * len(names)
+    addr = (address, port)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     sock.setblocking(False)
@@ -110,7 +108,7 @@ def cmd_paced(args):
     latencies = []
     rcodes = {}
     answered = 0
-    interval = 1.0 / args.rate
+    interval = 1.0 / rate
     start = time.monotonic()
     index = 0
     last_send = start
@@ -143,6 +141,8 @@ def cmd_paced(args):
                     good = outcome == "ok"
                 else:
                     good = rcode == 0 and ancount > 0
+                    outcome = "ok" if good else RCODES.get(rcode, str(rcode))
+                per_name[asked[qid]] = outcome
                 if good:
                     answered += 1
                     latencies.append((time.monotonic() - t0) * 1000.0)
@@ -161,7 +161,7 @@ def cmd_paced(args):
         send_one(sock, addr, encode_query(qid, names[index]))
         last_send = time.monotonic()
         index += 1
-    deadline = last_send + args.tail
+    deadline = last_send + tail
     while sent_at and time.monotonic() < deadline:
         drain(min(deadline, time.monotonic() + 0.05))
     sock.close()
@@ -186,7 +186,331 @@ def cmd_paced(args):
         result["wrong_answers"] = wrong
         result["failed"] = wrong > MAX_INCORRECT * sent
         result["fail_reason"] = f"{wrong} NOERROR answers without the zone's data" if result["failed"] else ""
+    return result, per_name
+
+
+def cmd_paced(args):
+    """Sends each name of the file once at `rate` qps from one socket, waits at most `tail`
+    seconds after the last send, and prints JSON: sent, answered (with --zone: NOERROR with
+    exactly the zone's addresses; without: NOERROR with an answer), the rcode and outcome mix,
+    lost, and p50/p99/avg of answered latencies in milliseconds."""
+    zone = load_zone(args.zone) if args.zone else None
+    names = [line.split()[0] for line in open(args.file) if line.strip()]
+    names = names[: args.count] if args.count else names
+    result, _ = paced(args.port, names, args.rate, args.tail, zone)
     print(json.dumps(result))
+
+
+# ---------------------------------------------------------------------------------------
+# Outage load (issue 16): upstream packets per client query while upstreams fail
+
+
+def cmd_chaos_zone(args):
+    """The zone scripts/chaos-upstream.py answers (n0.Z .. n{N-1}.Z, A, TTL S), written as a
+    zone file load_zone reads: the addresses come from chaos-upstream.py's own Zone class, so
+    the two cannot disagree."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "chaos-upstream.py")
+    spec = importlib.util.spec_from_file_location("chaos_upstream", path)
+    chaos = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(chaos)
+    zone = chaos.Zone(args.zone, args.names, args.ttl)
+    with open(args.out, "w") as f:
+        f.write(f"$ORIGIN {zone.zone}.\n")
+        for i in range(args.names):
+            f.write(f"n{i} {args.ttl} A {socket.inet_ntoa(zone.address(f'n{i}.{zone.zone}'))}\n")
+
+
+def read_counts(path, after, timeout=3.0):
+    """chaos-upstream.py's --counts-file once it was written after `after` (time.time()), so
+    it holds every query that arrived before then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open(path) as f:
+                counts = json.load(f)
+            if counts.get("written_at", 0) > after:
+                return counts
+        except (OSError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"outage-load: {path} not rewritten within {timeout} s (is the fake upstream running?)")
+        time.sleep(0.02)
+
+
+def wait_upstream(port, zone_name, start=0, deadline_s=20.0):
+    """Asks names that do not exist (canary<k>.<zone>, each new, so never cached) until one
+    is answered NXDOMAIN: the server reaches an upstream. Returns the next k; exits when the
+    deadline passes."""
+    deadline = time.monotonic() + deadline_s
+    k = start
+    while time.monotonic() < deadline:
+        _, per_name = paced(port, [f"canary{k}.{zone_name}"], 1, 2.0)
+        k += 1
+        if per_name[0] == "NXDOMAIN":
+            return k
+        time.sleep(0.5)
+    raise SystemExit(f"outage-load: the server on port {port} reached no upstream within {deadline_s} s")
+
+
+def set_mode(path, mode):
+    temporary = path + ".tmp"
+    with open(temporary, "w") as f:
+        f.write(mode + "\n")
+    os.replace(temporary, path)
+
+
+def control_get(socket_path, path, timeout=5.0):
+    """GET path over Holdfast's control socket (HTTP/1.1 on a Unix socket); the body, or None."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(socket_path)
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError:
+        return None
+    head, _, body = data.partition(b"\r\n\r\n")
+    if b"transfer-encoding: chunked" in head.lower():
+        out, rest = b"", body
+        while rest:
+            size_line, _, rest = rest.partition(b"\r\n")
+            size = int(size_line.split(b";")[0] or b"0", 16)
+            if size == 0:
+                break
+            out, rest = out + rest[:size], rest[size + 2:]
+        body = out
+    return body.decode("utf-8", "replace")
+
+
+def holdfast_snapshot(socket_path):
+    """The /stats counters and holdfast_upstream_requests_total{provider,outcome} this
+    workload reports per phase (deltas), or None without a control socket."""
+    if not socket_path:
+        return None
+    stats_text = control_get(socket_path, "/stats")
+    metrics_text = control_get(socket_path, "/metrics") or ""
+    try:
+        stats = json.loads(stats_text or "{}")
+    except ValueError:
+        stats = {}
+    flat = {
+        "upstream_requests": (stats.get("upstream") or {}).get("requests"),
+        "upstream_failures": (stats.get("upstream") or {}).get("failures"),
+        "retry_budget_exhausted": stats.get("retry_budget_exhausted"),
+        "failure_cache_hits": stats.get("failure_cache_hits"),
+        "cache_misses": (stats.get("cache") or {}).get("misses"),
+        "cache_stale": (stats.get("cache") or {}).get("stale"),
+        "cache_hits": (stats.get("cache") or {}).get("hits"),
+        "coalesced": stats.get("coalesced"),
+        "prefetches": stats.get("prefetches"),
+    }
+    requests = {}
+    for m in re.finditer(r"^holdfast_upstream_requests_total\{([^}]*)\}\s+([0-9.eE+]+)", metrics_text, re.M):
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        key = f"{labels.get('provider', '?')}/{labels.get('outcome', '?')}"
+        requests[key] = requests.get(key, 0) + int(float(m.group(2)))
+    flat["requests_by_provider_outcome"] = requests
+    return flat
+
+
+def holdfast_upstreams(socket_path):
+    """{provider: {"state", "srtt_ms"}} from Holdfast's /upstreams (first server of each)."""
+    if not socket_path:
+        return None
+    try:
+        view = json.loads(control_get(socket_path, "/upstreams") or "{}")
+    except ValueError:
+        return None
+    out = {}
+    for provider in view.get("providers", []):
+        servers = provider.get("servers") or [{}]
+        out[provider.get("name")] = {"state": servers[0].get("state"), "srtt_ms": servers[0].get("srtt_ms")}
+    return out
+
+
+def snapshot_delta(before, after):
+    if before is None or after is None:
+        return None
+    out = {}
+    for key, value in after.items():
+        if isinstance(value, dict):
+            old = before.get(key) or {}
+            out[key] = {k: v - old.get(k, 0) for k, v in sorted(value.items()) if v - old.get(k, 0)}
+        elif value is not None and before.get(key) is not None:
+            out[key] = value - before[key]
+        else:
+            out[key] = None
+    return out
+
+
+# The phases, in order: (workload name, mode of the first fake, mode of the second, what it is).
+OUTAGE_LOAD_PHASES = [
+    ("outage_load_drop_slow", "blackhole", "slow", "first provider silently dropping, second slow"),
+    ("outage_load_refuse", "refuse", "refuse", "both providers refusing"),
+]
+
+
+def cmd_outage_load(args):
+    """One server's outage-load run (issue 16), the server already started and forwarding to
+    the two fakes (chaos-upstream.py with --counts-file and --names NAMES x phases), both in
+    mode normal. Each phase k of OUTAGE_LOAD_PHASES asks its own NAMES names,
+    n{k*NAMES} .. n{(k+1)*NAMES-1}; the even-numbered half of each phase's names has stale data:
+      1. warm: the stale half of every phase's names asked once, both fakes normal; then two
+         names asked while the first fake drops them (one at a time, 2 s each);
+      2. wait until every warmed answer expired (TTL + 1.5 s) and the server reaches an
+         upstream (a canary name answered NXDOMAIN);
+      3. each phase in turn: switch the fakes' modes, ask the phase's names once each at --rate
+         qps (paced, one socket, every answer checked against the zone), wait --tail s after
+         the last query and --gap s more, and count the queries both fakes received from the
+         switch to the end of the gap;
+      4. the fakes back to normal.
+    Writes OUT/<phase>.json per phase (metrics for bench.sh's record) and prints a one-line
+    summary per phase to stderr."""
+    zone = load_zone(args.zone_file)
+    phase_names = [[f"n{k * args.names + i}.{args.zone}" for i in range(args.names)]
+                   for k in range(len(OUTAGE_LOAD_PHASES))]
+    stale_half = [n for names in phase_names for i, n in enumerate(names) if i % 2 == 0]
+    set_mode(args.mode_files[0], "normal")
+    set_mode(args.mode_files[1], "normal")
+    warm_start = [read_counts(f, time.time()) for f in args.counts_files]
+    # Warm at 1,000 qps. Names the server did not answer correctly (a loaded machine can
+    # stall a fake long enough for a resolver to give up, or mark it down) are asked again,
+    # bounded, once the server reaches an upstream again and Holdfast's failure cache (5 s)
+    # has let them go.
+    have_data = set()
+    missing = list(stale_half)
+    first_pass = None
+    canary = 0
+    for attempt in range(3):
+        if attempt:
+            canary = wait_upstream(args.port, args.zone, canary)
+            time.sleep(5.5)
+        result, per_name = paced(args.port, missing, 1000, 2.0, zone)
+        first_pass = first_pass or result["outcomes"]
+        have_data.update(n for n, o in zip(missing, per_name) if o == "ok")
+        missing = [n for n, o in zip(missing, per_name) if o != "ok"]
+        if not missing:
+            break
+    warm = {"asked": len(stale_half), "answered": len(stale_half) - len(missing), "first_pass": first_pass,
+            "passes": attempt + 1}
+    # Two queries lost at the first provider before the outage, as on any real path: a server
+    # that resends then hears from the second provider too, so what it knows of the second
+    # provider when the outage starts does not hang on whether the warm-up happened to make a
+    # fake late (Holdfast times its attempts at a provider by the RTT it measured there; one
+    # it never heard from gets the unmeasured 376 ms).
+    set_mode(args.mode_files[0], "blackhole")
+    for k in range(2):
+        paced(args.port, [f"lost{k}.{args.zone}"], 1, 2.0)
+    set_mode(args.mode_files[0], "normal")
+    time.sleep(args.ttl + 1.5)  # every warmed answer has expired
+    # The outage starts with the server reaching its upstreams (it may have marked both down
+    # in a stall, and Holdfast would then answer the first phase without asking anyone).
+    waited = time.monotonic()
+    canary = wait_upstream(args.port, args.zone, canary)
+    warm["upstream_wait_s"] = time.monotonic() - waited
+    os.makedirs(args.out, exist_ok=True)
+    for (workload, first, second, label), names in zip(OUTAGE_LOAD_PHASES, phase_names):
+        stale = have_data & set(names)
+        t0 = time.time()
+        before = [read_counts(f, t0) for f in args.counts_files]
+        hf_before = holdfast_snapshot(args.control_socket)
+        if workload == OUTAGE_LOAD_PHASES[0][0]:
+            # What each provider got before the outage (the warm-up; with failover a healthy
+            # first provider gets all, the second only what the first was slow to answer), and
+            # for Holdfast what it knew of them: the RTO of a provider it never measured is 376 ms.
+            warm["packets_by_fake"] = [b["total"] - w["total"] for b, w in zip(before, warm_start)]
+            upstreams = holdfast_upstreams(args.control_socket)
+            if upstreams is not None:
+                warm["holdfast_upstreams"] = upstreams
+        set_mode(args.mode_files[0], first)
+        set_mode(args.mode_files[1], second)
+        started = time.monotonic()
+        result, per_name = paced(args.port, names, args.rate, args.tail, zone)
+        asking_s = time.monotonic() - started
+        # The same window for every server, whether it answered everything early or not: from
+        # the switch to --tail + --gap after the last query.
+        end = started + (len(names) - 1) / args.rate + args.tail + args.gap
+        time.sleep(max(args.gap, end - time.monotonic()))
+        t1 = time.time()
+        after = [read_counts(f, t1) for f in args.counts_files]
+        hf_after = holdfast_snapshot(args.control_socket)
+        window_s = time.monotonic() - started
+        packets = [a["total"] - b["total"] for a, b in zip(after, before)]
+        # Slow replies the fakes sent more than 10/100/500 ms after they were due (a stalled
+        # fake looks like a silent provider to the servers).
+        fake_late = {k: sum(a.get("slow_late_over_ms", {}).get(k, 0) - b.get("slow_late_over_ms", {}).get(k, 0)
+                            for a, b in zip(after, before)) for k in ("10", "100", "500")}
+        per_name_packets = {}
+        for a, b in zip(after, before):
+            for n, c in a["names"].items():
+                d = c - b["names"].get(n, 0)
+                if d:
+                    per_name_packets[n] = per_name_packets.get(n, 0) + d
+        asked = set(names)
+        histogram = {}
+        for n in names:
+            k = per_name_packets.get(n, 0)
+            bucket = str(k) if k < 4 else "4+"
+            histogram[bucket] = histogram.get(bucket, 0) + 1
+        others = sum(c for n, c in per_name_packets.items() if n not in asked)
+        # Packets by second of the phase (second 0 starts at the switch, wall-clock seconds
+        # as the fakes count them, so the first and last buckets are partial).
+        by_second = {}
+        for a, b in zip(after, before):
+            for second, c in a.get("by_second", {}).items():
+                d = c - b.get("by_second", {}).get(second, 0)
+                if d:
+                    key = int(second) - int(t0)
+                    by_second[key] = by_second.get(key, 0) + d
+        stale_ok = sum(1 for n, o in zip(names, per_name) if n in stale and o == "ok")
+        fresh = [(n, o) for n, o in zip(names, per_name) if n not in stale]
+        fresh_ok = sum(1 for n, o in fresh if o == "ok")
+        can_answer = second == "slow" or first == "slow"
+        sent = result["sent"]
+        total = sum(packets)
+        result.update({
+            "phase": label, "modes": [first, second],
+            "upstream_packets": total, "upstream_packets_by_fake": packets,
+            "upstream_per_query": total / sent if sent else None,
+            "upstream_packets_per_name": dict(sorted(histogram.items())),
+            "upstream_packets_other_names": others,
+            "fake_replies_late_over_ms": fake_late,
+            "fake_replies_late_100ms": fake_late["100"],
+            "second_provider_warm_packets": (warm.get("packets_by_fake") or [None, None])[1],
+            "upstream_packets_by_second": [by_second.get(k, 0) for k in range(max(by_second, default=-1) + 1)],
+            "stale_names": len(stale), "stale_answered": stale_ok,
+            "stale_answered_fraction": stale_ok / len(stale) if stale else None,
+            "fresh_names": len(fresh), "fresh_answered": fresh_ok,
+            "fresh_answered_fraction": fresh_ok / len(fresh) if fresh else None,
+            # The slow provider has every name of the zone: with it in the phase, every name
+            # can be answered; without it (both refusing), only those with stale data.
+            "answerable_names": sent if can_answer else len(stale),
+            "answerable_answered_fraction": (result["answered"] / sent if can_answer else
+                                             (stale_ok / len(stale) if stale else None)),
+            "asking_s": asking_s, "window_s": window_s, "after_last_query_s": args.tail + args.gap,
+            "rate_qps": args.rate, "slow_ms": args.slow_ms,
+            "warm": warm,
+        })
+        delta = snapshot_delta(hf_before, hf_after)
+        if delta is not None:
+            result["holdfast"] = delta
+        with open(os.path.join(args.out, workload + ".json"), "w") as f:
+            json.dump(result, f)
+        print(f"outage-load {workload}: {total} upstream packets ({packets[0]} + {packets[1]}) for {sent} queries "
+              f"= {total / sent:.3f}/query; stale answered {stale_ok}/{len(stale)}, others {fresh_ok}/{len(fresh)}; "
+              f"{mix_text(result)}; packets by second {result['upstream_packets_by_second']}; "
+              f"fake replies late by >10/100/500 ms: {'/'.join(str(v) for v in fake_late.values())}; "
+              f"before the outage: packets by fake {warm.get('packets_by_fake')}"
+              + (f", holdfast's view {warm['holdfast_upstreams']}" if warm.get("holdfast_upstreams") else "")
+              + (f"; holdfast {delta}" if delta else ""), file=sys.stderr)
+    set_mode(args.mode_files[0], "normal")
+    set_mode(args.mode_files[1], "normal")
 
 
 # ---------------------------------------------------------------------------------------
@@ -677,6 +1001,21 @@ METRICS = {
 }
 for _w, _c, _q in SWEEP:
     METRICS.setdefault(_w, _MISS)
+_OUTAGE_LOAD = [("upstream_per_query", "upstream packets per client query", False, "{:.2f}"),
+                ("stale_answered_fraction", "names with stale data answered", True, "{:.1%}"),
+                ("fresh_answered_fraction", "names without stale data answered", True, "{:.1%}"),
+                ("answered_fraction", "all names answered", True, "{:.1%}"),
+                ("p50_ms", "p50 ms (answered)", False, "{:.1f}"), ("p99_ms", "p99 ms (answered)", False, "{:.1f}"),
+                # Not the server's doing: the slow fake's replies that left >100 ms after they were
+                # due (a busy machine stalls it; to the servers it then looks silent).
+                ("fake_replies_late_100ms", "slow fake's replies >100 ms late (busy machine)", False, "{:,.0f}"),
+                # The second provider's state before the outage: measured (it answered during the
+                # warm-up) or not. Holdfast times its attempts by what it measured before.
+                ("second_provider_warm_packets", "packets the second provider got before the outage", None, "{:,.0f}")]
+for _w, *_ in OUTAGE_LOAD_PHASES:
+    METRICS[_w] = _OUTAGE_LOAD
+# Issue 16's target for Holdfast during the outage, every phase.
+OUTAGE_LOAD_MAX_PER_QUERY = 1.2
 MAIN_TABLE = ["hits", "misses", "latency", "memory", "outage_stopped", "outage_silent"]
 
 
@@ -757,6 +1096,64 @@ def sweep_table(medians, servers, base="dnsdist"):
     return lines
 
 
+def outage_load_table(medians, rows, servers):
+    """The outage-load workload: per phase, per server, upstream packets per client query,
+    names with stale data answered, the others answered, the rcode mix; then whether Holdfast
+    met issue 16's target."""
+    phases = [(w, label) for w, _, _, label in OUTAGE_LOAD_PHASES if w in medians]
+    if not phases:
+        return []
+    cols = [s for s in servers if any(s in medians[w] for w, _ in phases)]
+    first = next(r["metrics"] for r in rows if r["workload"] == phases[0][0])
+    lines = [f"Outage load (issue 16; medians of the runs; rcodes of the last run): per phase {first.get('sent', 0):,} "
+             f"names of its own, half with stale data (warmed before the outage, then expired), each asked once at "
+             f"{first.get('rate_qps', 0):g} qps; upstream packets = queries both fake providers received from the "
+             f"phase's start to {first.get('after_last_query_s', 0):g} s after its last query, probes included:", ""]
+    header = ["phase", "metric"] + cols
+    table = []
+    for w, label in phases:
+        for key, text, _, fmt in METRICS[w]:
+            row = [label, text]
+            for s in cols:
+                v = (medians[w].get(s) or {}).get(key)
+                row.append("-" if v is None else fmt.format(v))
+            table.append(row)
+        last = {s: ([r["metrics"] for r in rows if r["server"] == s and r["workload"] == w] or [None])[-1] for s in cols}
+        table.append([label, "rcodes (last run)"] + [mix_text(last[s]) if last[s] else "-" for s in cols])
+        table.append([label, "names by packets sent for them, 0·1·2·3·4+ (last run)"] + [
+            "·".join(str((last[s].get("upstream_packets_per_name") or {}).get(k, 0)) for k in ("0", "1", "2", "3", "4+"))
+            + f" (+{last[s].get('upstream_packets_other_names', 0)} other names)" if last[s] else "-" for s in cols])
+    widths = [max(len(str(r[i])) for r in [header] + table) for i in range(len(header))]
+    fmt_row = lambda r: "| " + " | ".join(str(x).ljust(wd) for x, wd in zip(r, widths)) + " |"
+    lines.append(fmt_row(header))
+    lines.append("|" + "|".join("-" * (wd + 2) for wd in widths) + "|")
+    lines.extend(fmt_row(r) for r in table)
+    if "holdfast" in cols:
+        slow_phases = {w for w, first, second, _ in OUTAGE_LOAD_PHASES if "slow" in (first, second)}
+        misses = []
+        for w, label in phases:
+            h = medians[w].get("holdfast")
+            if not h:
+                continue
+            per_query = h.get("upstream_per_query")
+            if per_query is None or per_query > OUTAGE_LOAD_MAX_PER_QUERY:
+                misses.append(f"{label}: {per_query if per_query is None else round(per_query, 3)} upstream packets per "
+                              f"query (at most {OUTAGE_LOAD_MAX_PER_QUERY})")
+            for peer in cols:
+                pv = (medians[w].get(peer) or {}).get("upstream_per_query")
+                if peer != "holdfast" and pv is not None and per_query is not None and per_query >= pv:
+                    misses.append(f"{label}: not fewer upstream packets than {peer} ({per_query:.3f} vs {pv:.3f})")
+            if h.get("stale_answered_fraction") not in (None, 1.0):
+                misses.append(f"{label}: {h['stale_answered_fraction']:.1%} of the names with stale data answered")
+            if w in slow_phases and h.get("answered_fraction") not in (None, 1.0):
+                misses.append(f"{label}: {h['answered_fraction']:.1%} of the names the slow provider can answer answered")
+        lines.append("")
+        lines.append("Issue 16's target (Holdfast: at most 1.2 upstream packets per client query and fewer than every "
+                     "peer; every name with stale data answered; every name the slow provider can answer answered): "
+                     + ("met." if not misses else "NOT met: " + "; ".join(misses) + "."))
+    return lines
+
+
 def cmd_report(args):
     rows = [json.loads(line) for line in open(args.raw) if line.strip()]
     servers = []
@@ -814,7 +1211,9 @@ def cmd_report(args):
                  f"load average at the end {' '.join(machine['load_at_end'])}")
     lines.append("Medians of the runs per cell; (×N) = Holdfast / peer on that metric.")
     lines.append("")
-    header = ["workload", "metric"] + servers
+    # Servers measured only in the outage-load workload (dnsmasq, by default) have their own table.
+    main_servers = [s for s in servers if any(s in medians.get(w, {}) for w in MAIN_TABLE)]
+    header = ["workload", "metric"] + main_servers
     table = []
     for workload in MAIN_TABLE:
         metrics = METRICS[workload]
@@ -822,7 +1221,7 @@ def cmd_report(args):
             continue
         for key, label, _, fmt in metrics:
             row = [workload, label]
-            for server in servers:
+            for server in main_servers:
                 entry = medians[workload].get(server)
                 value = entry.get(key) if entry else None
                 if value is None:
@@ -836,9 +1235,10 @@ def cmd_report(args):
             table.append(row)
     widths = [max(len(str(r[i])) for r in [header] + table) for i in range(len(header))]
     fmt_row = lambda r: "| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |"
-    lines.append(fmt_row(header))
-    lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    lines.extend(fmt_row(r) for r in table)
+    if table:  # (empty when only the outage_load workload ran: it has its own table below)
+        lines.append(fmt_row(header))
+        lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+        lines.extend(fmt_row(r) for r in table)
     notes = []
     for workload, per_server in medians.items():
         for server, entry in per_server.items():
@@ -851,6 +1251,10 @@ def cmd_report(args):
     if sweep:
         lines.append("")
         lines.extend(sweep)
+    outage_load = outage_load_table(medians, rows, servers)
+    if outage_load:
+        lines.append("")
+        lines.extend(outage_load)
     lines.append("")
     lines.append("Answers, every run (dnsperf's rcode counts, or the paced client's for the outage; "
                  "correct = NOERROR with the zone's data):")
@@ -1140,6 +1544,19 @@ def main():
     p.add_argument("--rate", type=float, default=200); p.add_argument("--tail", type=float, default=3.0)
     p.add_argument("--count", type=int, default=0); p.add_argument("--zone", help="check every answer against this zone")
     p.set_defaults(func=cmd_paced)
+    p = sub.add_parser("chaos-zone"); p.add_argument("--out", required=True); p.add_argument("--zone", required=True)
+    p.add_argument("--names", type=int, required=True); p.add_argument("--ttl", type=int, required=True)
+    p.set_defaults(func=cmd_chaos_zone)
+    p = sub.add_parser("outage-load"); p.add_argument("--port", type=int, required=True)
+    p.add_argument("--zone", required=True, help="the fakes' zone (names n0.ZONE ..)")
+    p.add_argument("--zone-file", required=True, help="the same zone as a file (chaos-zone)")
+    p.add_argument("--names", type=int, default=1000); p.add_argument("--ttl", type=float, default=1)
+    p.add_argument("--rate", type=float, default=200); p.add_argument("--tail", type=float, default=3.0)
+    p.add_argument("--gap", type=float, default=1.5); p.add_argument("--slow-ms", default="")
+    p.add_argument("--mode-files", nargs=2, required=True); p.add_argument("--counts-files", nargs=2, required=True)
+    p.add_argument("--control-socket", help="Holdfast's: /stats and /metrics deltas per phase")
+    p.add_argument("--out", required=True, help="directory for <phase>.json")
+    p.set_defaults(func=cmd_outage_load)
     p = sub.add_parser("start-ready"); p.add_argument("--notify-socket", required=True)
     p.add_argument("--pidfile", required=True); p.add_argument("--port", type=int, required=True)
     p.add_argument("--name", default="bench."); p.add_argument("--timeout", type=float, default=30)

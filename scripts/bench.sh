@@ -30,6 +30,33 @@
 # itself 5-20x at -q 1). The sampler's figures include python's own ~tens of µs per query, the
 # same for every server, and at high Q its rate is python's, below dnsperf's.
 #
+# Outage load (issue 16, workload outage_load): how many packets each server sends to failing
+# upstreams per client query. Two fake providers (scripts/chaos-upstream.py on 127.0.1.1 and
+# 127.0.2.1, counting every query they receive) serve n0..n1999.outage-load.bench (TTL 1 s);
+# OUTAGE_LOAD_SERVERS (default holdfast unbound dnsmasq) forward to both, one server after the
+# other, each freshly started: Holdfast with the shipped defaults except threads = 1, the
+# loopback listen address, no cache file and the two fakes as providers "p1" and "p2"
+# (serve-stale as shipped: client_timeout_ms 1800); Unbound with serve-expired: yes and
+# serve-expired-client-timeout 1800 (both fakes in one forward-zone); dnsmasq, which has no
+# client timeout for stale data but --use-stale-cache (expired data answered at once,
+# refreshed behind it), with both as --server. Each of the two phases has 1,000 names of its
+# own (n0-n999, n1000-n1999), the even-numbered half with stale data: per server, that half
+# of both phases' names is asked once (warm; then two names the first provider drops, so a
+# server that resends has heard from the second provider too, as on any real path), left to
+# expire (2.5 s), then phase 1: the first
+# provider silently drops every query while the second answers each after 400-600 ms; phase
+# 2: both answer REFUSED. In each phase its 1,000 names are asked once at 200 qps from one
+# socket (no client retries), then 3 s and 1.5 s more are waited. Figures per phase: queries
+# the fakes received from the phase's start to its end, per client query (probes included);
+# the share of the names with stale data answered correctly; the share of the other names
+# answered (phase 1: the slow provider has every name, so the target is all; phase 2: nobody
+# can answer them); the rcode mix; for Holdfast also the /stats and
+# holdfast_upstream_requests_total{provider,outcome} deltas (raw.jsonl, logs/outage-load.log).
+# Run once per bench (not REPS times; BENCH_OUTAGE_LOAD_REPS=N), about a minute (300 names per
+# phase with BENCH_SHORT=1, where the outage's first second weighs more). Issue 16's target
+# (Holdfast: at most 1.2 per query and fewer than every peer, every stale name answered, every
+# name the slow provider can answer answered) is judged in the table, not in the exit status.
+#
 # Correctness: only correct answers count. A correct answer is NOERROR with the zone's data.
 # Every dnsperf run reports dnsperf's rcode counts, and a sample of the names dnsperf asked
 # (or, for the 20k-qps latency run, got NOERROR for) is re-asked and each reply's answer
@@ -44,8 +71,11 @@
 #   BENCH_QUICK=1        same as BENCH_SHORT=1
 #   BENCH_REPS=N         repetitions per figure (default 3; 1 with BENCH_SHORT)
 #   BENCH_SERVERS="..."  subset of: nsd holdfast unbound dnsmasq dnsdist (default: all but dnsmasq)
-#   BENCH_WORKLOADS="..." subset of: hits latency misses memory outage dot (dot: DoT misses, opt-in;
-#                        see scripts/bench-dot.sh)
+#   BENCH_WORKLOADS="..." subset of: hits latency misses memory outage outage_load dot (dot: DoT and
+#                        DoH misses, opt-in; see scripts/bench-dot.sh)
+#   BENCH_OUTAGE_LOAD_SERVERS="..." servers in the outage_load workload (default: holdfast unbound dnsmasq)
+#   BENCH_OUTAGE_LOAD_REPS=N  runs of the outage_load workload (default 1)
+#   BENCH_OUTAGE_LOAD_SLOW_MS=LO-HI  the slow provider's delay in the outage_load workload (400-600)
 #   BENCH_SWEEP_SERVERS="..." servers in the miss workload, every row (default: holdfast dnsdist unbound)
 #   BENCH_VERIFY_SAMPLE=N names re-asked and checked against the zone after each run (1000)
 #   BENCH_OUT=DIR        output directory (default bench-out/): results.json, table.txt, logs
@@ -66,7 +96,9 @@ SHORT=${BENCH_SHORT:-${BENCH_QUICK:-0}}
 # run (0.08-0.11 % on a quieter one), which fails the correctness check whatever Holdfast does.
 # BENCH_SERVERS="nsd holdfast unbound dnsmasq dnsdist" brings it back (and such FAILs with it).
 SERVERS=${BENCH_SERVERS:-"nsd holdfast unbound dnsdist"}
-WORKLOADS=${BENCH_WORKLOADS:-"hits latency misses memory outage"}
+WORKLOADS=${BENCH_WORKLOADS:-"hits latency misses memory outage outage_load"}
+OUTAGE_LOAD_SERVERS=${BENCH_OUTAGE_LOAD_SERVERS:-"holdfast unbound dnsmasq"}
+OUTAGE_LOAD_REPS=${BENCH_OUTAGE_LOAD_REPS:-1}
 SWEEP_SERVERS=${BENCH_SWEEP_SERVERS:-"holdfast dnsdist unbound"}
 VERIFY_SAMPLE=${BENCH_VERIFY_SAMPLE:-1000}
 SWEEP_QS="1 10 50 200 512"   # dnsperf -c 1 -q Q rows; then the -c 8 -q 512 row
@@ -88,9 +120,17 @@ OUTAGE_TTL=1          # seconds; the outage names expire this fast
 OUTAGE_RATE=200       # qps of each paced outage client
 OUTAGE_TAIL=3         # seconds the client waits after its last query
 STALE_TIMEOUT_MS=1800 # serve-stale client timeout for every server that has one
+OUTAGE_LOAD_NAMES=$([ "$SHORT" = 1 ] && echo 300 || echo 1000)   # per phase
+OUTAGE_LOAD_ZONE=outage-load.bench
+OUTAGE_LOAD_SLOW_MS=${BENCH_OUTAGE_LOAD_SLOW_MS:-400-600}  # the slow provider's delay, uniform
 
 PORT_NSD=15300; PORT_NSD_DIRECT=15310
 declare -A PORT=([holdfast]=15301 [unbound]=15302 [dnsmasq]=15303 [dnsdist]=15304 [nsd]=$PORT_NSD_DIRECT)
+# The outage-load workload's two fake providers: "name address port" each.
+OUTAGE_LOAD_FAKES=("p1 127.0.1.1 15321" "p2 127.0.2.1 15322")
+# Where the servers under test forward, "name address port" per provider: the nsd, except in
+# the outage-load workload.
+FORWARD=("nsd 127.0.0.1 $PORT_NSD")
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 # shellcheck source=scripts/loopback-lib.sh
@@ -138,6 +178,7 @@ make_data() {
   done
   python3 "$TOOLS" queries --out "$d/memory.txt" --prefix x --suffix mem.bench --count "$MEM_NAMES"
   python3 "$TOOLS" queries --out "$d/outage.txt" --prefix o --suffix out.bench --count "$OUTAGE_NAMES"
+  python3 "$TOOLS" chaos-zone --out "$d/outage-load.zone" --zone "$OUTAGE_LOAD_ZONE" --names $(( OUTAGE_LOAD_NAMES * 2 )) --ttl 1
 }
 
 if [ "${BENCH_INNER:-0}" != 1 ]; then
@@ -169,6 +210,7 @@ if [ "$(nproc)" -ge 2 ]; then PIN_SERVER=(taskset -c 0); PIN_LOAD=(taskset -c 1)
 else PIN_SERVER=(); PIN_LOAD=(); log "fewer than 2 cores: not pinning"; fi
 
 declare -A PID=()   # server -> pid (process group leader)
+declare -A FAKE_PID=()   # outage-load fake provider name -> pid (process group leader)
 UPSTREAM_PID=""
 
 kill_group() { # pid [signal]: signal the group, wait up to 30 s, then SIGKILL
@@ -186,6 +228,7 @@ kill_group() { # pid [signal]: signal the group, wait up to 30 s, then SIGKILL
 cleanup() {
   local s
   for s in "${!PID[@]}"; do kill_group "${PID[$s]}"; done
+  for s in "${!FAKE_PID[@]}"; do kill_group "${FAKE_PID[$s]}"; done
   kill_group "$UPSTREAM_PID"
   rm -rf "$WORK"
 }
@@ -210,23 +253,29 @@ stop_upstream() { kill_group "$UPSTREAM_PID"; UPSTREAM_PID=""; }
 
 # --- servers under test -----------------------------------------------------------------
 
+holdfast_providers() { # FORWARD as [[upstream.provider]] tables, each after a blank line
+  local f name address fport
+  for f in "${FORWARD[@]}"; do
+    read -r name address fport <<<"$f"
+    printf '\n[[upstream.provider]]\nname = "%s"\nservers = ["%s:%s"]\n' "$name" "$address" "$fport"
+  done
+}
+
 write_config() { # server dir cache_entries
   local s=$1 dir=$2 entries=$3 port=${PORT[$1]}
   mkdir -p "$dir"
   case $s in
     holdfast)
       if [ "${HOLDFAST_DEFAULTS:-0}" = 1 ]; then
-        # The miss sweep: the shipped defaults (config/holdfast.toml), except one UDP thread, a
-        # loopback listen address, the nsd as the only upstream, no cache file, and a control
-        # socket in the run's directory. cache.max_entries is the default 200,000.
+        # The miss sweep and the outage load: the shipped defaults (config/holdfast.toml),
+        # except one UDP thread, a loopback listen address, FORWARD as the providers (the nsd
+        # alone for the sweep), no cache file, and a control socket in the run's directory.
+        # cache.max_entries is the default 200,000.
         cat > "$dir/holdfast.toml" <<EOF
 [server]
 listen = ["127.0.0.1:$port"]
 threads = 1
-
-[[upstream.provider]]
-name = "nsd"
-servers = ["127.0.0.1:$PORT_NSD"]
+$(holdfast_providers)
 
 [cache]
 persist_path = ""
@@ -306,7 +355,7 @@ remote-control:
   control-enable: no
 forward-zone:
   name: "."
-  forward-addr: 127.0.0.1@$PORT_NSD
+$(for f in "${FORWARD[@]}"; do read -r _ address fport <<<"$f"; echo "  forward-addr: $address@$fport"; done)
 EOF
       ;;
     dnsdist)
@@ -338,8 +387,10 @@ start_server() { # server cache_entries -> PID[server]; returns 1 if it does not
     dnsmasq)
       local stale=()
       dnsmasq --help 2>/dev/null | grep -q use-stale-cache && stale=(--use-stale-cache=86400)
+      local upstreams=() f address fport
+      for f in "${FORWARD[@]}"; do read -r _ address fport <<<"$f"; upstreams+=(--server="$address#$fport"); done
       setsid "${PIN_SERVER[@]}" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts \
-        --server="127.0.0.1#$PORT_NSD" --listen-address=127.0.0.1 --bind-interfaces --port="$port" \
+        "${upstreams[@]}" --listen-address=127.0.0.1 --bind-interfaces --port="$port" \
         --cache-size="$entries" --dns-forward-max=4096 --pid-file= --user=root "${stale[@]}" \
         --log-facility=- >>"$LOGS/dnsmasq.log" 2>&1 & ;;
     dnsdist)
@@ -546,6 +597,57 @@ wl_outage() { # rep mode(stopped|silent): every caching server at once, one upst
   done
 }
 
+start_fakes() { # the outage-load providers, mode normal, counting into $WORK/fake-NAME.counts
+  local f name address fport
+  for f in "${OUTAGE_LOAD_FAKES[@]}"; do
+    read -r name address fport <<<"$f"
+    echo normal > "$WORK/fake-$name.mode"
+    rm -f "$WORK/fake-$name.counts"
+    setsid "${PIN_LOAD[@]}" python3 "$ROOT/scripts/chaos-upstream.py" --address "$address" --port "$fport" \
+      --mode-file "$WORK/fake-$name.mode" --counts-file "$WORK/fake-$name.counts" --names $(( OUTAGE_LOAD_NAMES * 2 )) \
+      --ttl 1 --zone "$OUTAGE_LOAD_ZONE" --slow-ms "$OUTAGE_LOAD_SLOW_MS" >>"$LOGS/fake-$name.log" 2>&1 &
+    FAKE_PID[$name]=$!
+  done
+  for f in "${OUTAGE_LOAD_FAKES[@]}"; do
+    read -r name _ _ <<<"$f"
+    local i
+    for ((i = 0; i < 100; i++)); do [ -s "$WORK/fake-$name.counts" ] && break; sleep 0.1; done
+    [ -s "$WORK/fake-$name.counts" ] || { log "fake provider $name did not start (see $LOGS/fake-$name.log)"; return 1; }
+  done
+}
+stop_fakes() { local name; for name in "${!FAKE_PID[@]}"; do kill_group "${FAKE_PID[$name]}"; unset "FAKE_PID[$name]"; done; }
+
+wl_outage_load() { # rep: each OUTAGE_LOAD_SERVER in turn, freshly started, against the same two fakes
+  local rep=$1 s phase f name address fport out
+  local saved=("${FORWARD[@]}")
+  FORWARD=("${OUTAGE_LOAD_FAKES[@]}")
+  start_fakes || { FORWARD=("${saved[@]}"); stop_fakes; return 1; }
+  local modes=() counts=()
+  for f in "${OUTAGE_LOAD_FAKES[@]}"; do
+    read -r name address fport <<<"$f"
+    modes+=("$WORK/fake-$name.mode"); counts+=("$WORK/fake-$name.counts")
+  done
+  for s in $OUTAGE_LOAD_SERVERS; do
+    if [ "$s" = holdfast ] && [ ! -x "${HOLDFASTD:-}" ]; then log "holdfast: not available (no binary)"; continue; fi
+    log "rep $rep: $s outage load (first provider dropping + second slow, then both refusing)"
+    if [ "$s" = holdfast ]; then HOLDFAST_DEFAULTS=1 start_server "$s" 100000 || continue
+    else start_server "$s" 100000 || continue; fi
+    out="$WORK/outage-load-$s-$rep"
+    local control=()
+    [ "$s" = holdfast ] && control=(--control-socket "$WORK/holdfast/control.sock")
+    "${PIN_LOAD[@]}" python3 "$TOOLS" outage-load --port "${PORT[$s]}" --zone "$OUTAGE_LOAD_ZONE" \
+      --zone-file "$DATA/outage-load.zone" --names "$OUTAGE_LOAD_NAMES" --ttl 1 --rate "$OUTAGE_RATE" \
+      --tail "$OUTAGE_TAIL" --gap 1.5 --slow-ms "$OUTAGE_LOAD_SLOW_MS" --mode-files "${modes[@]}" \
+      --counts-files "${counts[@]}" "${control[@]}" --out "$out" 2> >(sed "s/^/[$s] /" >> "$LOGS/outage-load.log") || true
+    for phase in outage_load_drop_slow outage_load_refuse; do
+      [ -s "$out/$phase.json" ] && record "$s" "$phase" "$rep" "$(cat "$out/$phase.json")"
+    done
+    stop_server "$s"
+  done
+  stop_fakes
+  FORWARD=("${saved[@]}")
+}
+
 # --- run --------------------------------------------------------------------------------
 
 log "output: $OUT; reps: $REPS; servers: $SERVERS; workloads: $WORKLOADS"
@@ -580,6 +682,9 @@ for ((rep = 1; rep <= REPS; rep++)); do
     log "rep $rep: outage, upstream silently dropping (${caching[*]} at once)"; wl_outage "$rep" silent || true
   fi
 done
+if has outage_load; then
+  for ((rep = 1; rep <= OUTAGE_LOAD_REPS; rep++)); do wl_outage_load "$rep" || true; done
+fi
 if has memory; then
   for s in "${caching[@]}"; do log "$s memory ($MEM_NAMES names)"; wl_memory "$s" || true; done
 fi
@@ -589,6 +694,7 @@ settings=$(python3 -c 'import json,sys; print(json.dumps(dict(zip(sys.argv[1::2]
   miss_names "$MISS_NAMES" sweep_names "$SWEEP_NAMES" sweep_seconds "$SWEEP_SECONDS" sweep_qs "$SWEEP_QS" \
   sweep_servers "$SWEEP_SERVERS" verify_sample "$VERIFY_SAMPLE" memory_names "$MEM_NAMES" outage_names "$OUTAGE_NAMES" outage_ttl_s "$OUTAGE_TTL" \
   outage_rate_qps "$OUTAGE_RATE" stale_client_timeout_ms "$STALE_TIMEOUT_MS" short "$SHORT" \
+  outage_load_servers "$OUTAGE_LOAD_SERVERS" outage_load_names "$OUTAGE_LOAD_NAMES" outage_load_slow_ms "$OUTAGE_LOAD_SLOW_MS" \
   netns "${BENCH_NETNS:-0}" elapsed_s "$(( $(date +%s) - STARTED ))" \
   versions "$(printf '%s; ' "$(unbound -V 2>/dev/null | head -1)" "$(dnsmasq --version 2>/dev/null | head -1)" \
     "$(dnsdist --version 2>/dev/null | head -1)" "$(nsd -v 2>&1 | head -1)" "$(dnsperf -h 2>&1 | grep -m1 Version)")")

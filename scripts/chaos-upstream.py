@@ -2,9 +2,11 @@
 """A fake upstream DNS server for chaos and soak runs, on loopback only.
 
     chaos-upstream.py --port PORT --mode-file FILE [--names N] [--ttl S] [--zone Z]
+                      [--address A] [--slow-ms LO[-HI]] [--counts-file F]
 
 Answers A questions for n0.Z .. n{N-1}.Z with a documentation address (TTL S), NXDOMAIN with
-an SOA for other names under Z and anything else. UDP and TCP on 127.0.0.1:PORT.
+an SOA for other names under Z and anything else. UDP and TCP on A:PORT (A a loopback
+address, default 127.0.0.1).
 Names under broken.Z are a domain that fails everywhere, whatever the mode: b<even>.broken.Z
 get SERVFAIL, b<odd>.broken.Z are never answered.
 
@@ -13,10 +15,21 @@ The behaviour is the first word of FILE, re-read whenever the file changes:
   blackhole  read queries, never answer
   refuse     REFUSED
   servfail   SERVFAIL
-  slow       answer after a random 300-1500 ms delay
-Counts per mode are printed to stdout on SIGTERM/SIGINT.
+  slow       answer after a random delay, uniform in --slow-ms (default 300-1500 ms; one
+             number: exactly that long)
+Counts per mode are printed to stdout on SIGTERM/SIGINT. With --counts-file, the counts are
+also written there as JSON (atomically: a temporary file, then rename) at most every 50 ms
+while queries arrive, and on exit: {"total", "udp", "tcp", "by_mode": {mode: n}, "names":
+{qname lower case: n}, "by_second": {int(time.time()) at arrival: n}, "slow_late_ms_max": how
+much later than due a slow UDP reply went out at most, "slow_late_over_ms": {"10", "100",
+"500": how many went out more than that late}, "written_at": time.time() of the write}.
+Slow UDP replies wait in one timer heap of the serving loop (no thread per reply). A reader that needs every
+query up to a moment waits for a written_at past it (the file is rewritten at least every
+0.5 s even when nothing arrives).
 """
 import argparse
+import heapq
+import json
 import os
 import random
 import select
@@ -28,6 +41,7 @@ import threading
 import time
 
 MODES = ("normal", "blackhole", "refuse", "servfail", "slow")
+LATE_BOUNDS_MS = (10, 100, 500)
 
 
 class Zone:
@@ -106,8 +120,19 @@ def build_reply(query, zone, rcode_override=None):
 
 
 class Server:
-    def __init__(self, port, mode_file, zone):
+    def __init__(self, port, mode_file, zone, address="127.0.0.1", slow=(0.3, 1.5), counts_file=None):
         self.port = port
+        self.address = address
+        self.slow = slow
+        self.counts_file = counts_file
+        self.names = {}
+        self.seconds = {}
+        self.transport = {"udp": 0, "tcp": 0}
+        self.dirty = True
+        self.last_write = 0.0
+        # How late the slow mode's UDP replies went out at most, in seconds (a busy machine).
+        self.late_max = 0.0
+        self.late_over = {bound: 0 for bound in LATE_BOUNDS_MS}
         self.mode_file = mode_file
         self.zone = zone
         self.mode = "normal"
@@ -116,10 +141,10 @@ class Server:
         self.lock = threading.Lock()
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.udp.bind(("127.0.0.1", port))
+        self.udp.bind((address, port))
         self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind(("127.0.0.1", port))
+        self.tcp.bind((address, port))
         self.tcp.listen(64)
         self.running = True
 
@@ -139,7 +164,7 @@ class Server:
                 pass
         return self.mode
 
-    def answer(self, data):
+    def answer(self, data, transport="udp"):
         """(reply bytes or None, delay seconds)."""
         query = parse_query(data)
         if query is None:
@@ -147,6 +172,11 @@ class Server:
         mode = self.current_mode()
         with self.lock:
             self.counts[mode] += 1
+            self.transport[transport] += 1
+            self.names[query[3]] = self.names.get(query[3], 0) + 1
+            second = int(time.time())
+            self.seconds[second] = self.seconds.get(second, 0) + 1
+            self.dirty = True
         if mode == "blackhole":
             return None, 0
         qname = query[3]
@@ -159,7 +189,7 @@ class Server:
             return build_reply(query, self.zone, 5), 0
         if mode == "servfail":
             return build_reply(query, self.zone, 2), 0
-        delay = random.uniform(0.3, 1.5) if mode == "slow" else 0
+        delay = random.uniform(*self.slow) if mode == "slow" else 0
         return build_reply(query, self.zone), delay
 
     def serve_tcp(self, conn):
@@ -176,7 +206,7 @@ class Server:
                     if not chunk:
                         return
                     data += chunk
-                reply, delay = self.answer(data)
+                reply, delay = self.answer(data, "tcp")
                 if reply is None:
                     continue
                 if delay:
@@ -187,10 +217,51 @@ class Server:
         finally:
             conn.close()
 
+    def write_counts(self, force=False):
+        """The counts as JSON in --counts-file (see the module doc), when due."""
+        if not self.counts_file:
+            return
+        now = time.time()
+        if not force and (now - self.last_write < (0.05 if self.dirty else 0.5)):
+            return
+        with self.lock:
+            snapshot = {"total": sum(self.counts.values()), "udp": self.transport["udp"], "tcp": self.transport["tcp"],
+                        "by_mode": dict(self.counts), "names": dict(self.names),
+                        "by_second": {str(k): v for k, v in self.seconds.items()},
+                        "slow_late_ms_max": round(self.late_max * 1000, 1),
+                        "slow_late_over_ms": {str(k): v for k, v in self.late_over.items()}}
+            self.dirty = False
+        snapshot["written_at"] = time.time()
+        temporary = self.counts_file + ".tmp"
+        try:
+            with open(temporary, "w") as f:
+                json.dump(snapshot, f)
+            os.replace(temporary, self.counts_file)
+        except OSError:
+            pass
+        self.last_write = now
+
     def run(self):
+        late = []  # UDP replies of the slow mode: a heap of (due, sequence, reply, peer)
+        sequence = 0
         while self.running:
+            self.write_counts()
+            now = time.monotonic()
+            while late and late[0][0] <= now:
+                due, _, reply, peer = heapq.heappop(late)
+                self.late_max = max(self.late_max, now - due)
+                for bound in LATE_BOUNDS_MS:
+                    if now - due > bound / 1000:
+                        self.late_over[bound] += 1
+                try:
+                    self.udp.sendto(reply, peer)
+                except OSError:
+                    pass
+            timeout = 0.05 if self.counts_file else 0.5
+            if late:
+                timeout = min(timeout, max(0.0, late[0][0] - now))
             try:
-                readable, _, _ = select.select([self.udp, self.tcp], [], [], 0.5)
+                readable, _, _ = select.select([self.udp, self.tcp], [], [], timeout)
             except (OSError, ValueError):
                 break
             for sock in readable:
@@ -203,17 +274,10 @@ class Server:
                 if reply is None:
                     continue
                 if delay:
-                    timer = threading.Timer(delay, self.send_late, args=(reply, peer))
-                    timer.daemon = True
-                    timer.start()
+                    sequence += 1
+                    heapq.heappush(late, (time.monotonic() + delay, sequence, reply, peer))
                 else:
                     self.udp.sendto(reply, peer)
-
-    def send_late(self, reply, peer):
-        try:
-            self.udp.sendto(reply, peer)
-        except OSError:
-            pass
 
 
 def main():
@@ -223,15 +287,24 @@ def main():
     parser.add_argument("--names", type=int, default=500)
     parser.add_argument("--ttl", type=int, default=20)
     parser.add_argument("--zone", default="soak.test")
+    parser.add_argument("--address", default="127.0.0.1", help="a loopback address to serve on")
+    parser.add_argument("--slow-ms", default="300-1500", help="delay of the slow mode: LO-HI (uniform) or one value")
+    parser.add_argument("--counts-file", help="write the query counts here as JSON (see above)")
     args = parser.parse_args()
-    server = Server(args.port, args.mode_file, Zone(args.zone, args.names, args.ttl))
+    if not args.address.startswith("127."):
+        parser.error("--address must be a loopback address (127.0.0.0/8)")
+    low, _, high = args.slow_ms.partition("-")
+    slow = (float(low) / 1000, float(high or low) / 1000)
+    server = Server(args.port, args.mode_file, Zone(args.zone, args.names, args.ttl), args.address, slow,
+                    args.counts_file)
 
     def stop(signum, frame):
         server.running = False
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(f"chaos-upstream listening on 127.0.0.1:{args.port}", flush=True)
+    print(f"chaos-upstream listening on {args.address}:{args.port}", flush=True)
     server.run()
+    server.write_counts(force=True)
     print("queries by mode: " + " ".join(f"{m}={c}" for m, c in server.counts.items()), flush=True)
 
 
