@@ -179,7 +179,7 @@ final class EncryptedTransport: UpstreamTransport {
                 guard !connection.isOpen else { return }
                 let what = connection.state == .connecting ? "connect" : "handshake"
                 connection.close()
-                handle(.failed(TLSError("\(what) timed out after \(timeout)")), from: connection)
+                handle(.failed(TLSError("\(what) timed out after \(Self.milliseconds(timeout)) ms")), from: connection)
             }
         } catch {
             failed(error, source: nil)
@@ -298,7 +298,7 @@ final class EncryptedTransport: UpstreamTransport {
         // path that drops everything); the next query opens a fresh one.
         for candidate in [connection].compactMap({ $0 }) + draining where candidate.inFlight.remove(id) != nil {
             if let written = query.writtenAt, candidate.lastHeardAt < written {
-                lost(candidate, why: "silent for \(timeout)")
+                lost(candidate, why: "silent for \(Self.milliseconds(timeout)) ms")
             }
         }
     }
@@ -337,6 +337,11 @@ final class EncryptedTransport: UpstreamTransport {
 
     private func updateOpenCount() {
         counters.open = (connection?.isOpen == true ? 1 : 0) + draining.filter(\.isOpen).count
+    }
+
+    /// Whole milliseconds of `duration`, for messages ("after 1000 ms", not "after 1.0 seconds").
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     private func closeAll() {

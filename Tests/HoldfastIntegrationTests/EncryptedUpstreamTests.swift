@@ -236,7 +236,7 @@ extension ResilienceSuites {
             let view = try await TLSUpstreamsView.waitUntil(daemon, "the handshake timeout recorded") {
                 try $0.server("secure").lastError?.hasPrefix("tls:") == true
             }
-            #expect(try view.server("secure").lastError?.contains("handshake timed out") == true)
+            #expect(try view.server("secure").lastError?.contains("handshake timed out after 800 ms") == true)
             #expect(fake.lines(startingWith: "query").isEmpty)
             await daemon.stop()
             await fake.stop()
