@@ -42,12 +42,37 @@
 # (tls_handshakes, tls_resumed) over the same window, as a cross-check. dnsdist's health
 # checks are real TLS connections to the server too, and are counted.
 #
+# The DoH line (issue 16): the same rows, Q by Q right after the DoT rows, for Holdfast and
+# dnsdist (DOH_SERVERS) forwarding over DNS over HTTPS (HTTP/2 POST, path /dns-query) to one
+# loopback DoH server: Unbound (https-port, one thread, pinned to core 1 like the nsd) serving
+# the bench zone from an auth-zone (for-downstream: yes, for-upstream: no, the same zone file
+# as the nsd), same certificate and CA. It never recurses: local-zone "." refuse, with
+# "bench." transparent so the auth-zone answers it (local zones are looked at first), and the
+# iterator only. Unbound rather than dnsdist's addDOHLocal in front of the nsd: one process
+# answers from memory with no second hop, and the dnsdist under test does not also stand on
+# the server's side. Its plain port (PORT_DOH_PLAIN) is only for the readiness probe.
+# The servers under test:
+#   holdfast  as for DoT, with transport = "https" (https_path at its default, /dns-query)
+#   dnsdist   as for DoT, with dohPath="/dns-query" (maxInFlight is for DoT backends only;
+#             dnsdist 1.7 sends DoH queries from its one outgoing DoH worker thread), and by
+#             default TCP_NODELAY on the connections it opens (an LD_PRELOAD shim on connect(),
+#             built here with cc): dnsdist 1.7.3 leaves Nagle on there and writes each DoH query
+#             as two TLS records (HEADERS, then DATA), so the DATA waits for the server's delayed
+#             ACK of the HEADERS: ~44 ms a query at Q = 1 (strace: no setsockopt on the socket).
+#             dnsdist 1.8 sets TCP_NODELAY on its backend connections itself (PowerDNS/pdns#11734);
+#             the shim does what that does. BENCH_DOH_DNSDIST_NODELAY=0 measures it stock.
+# Workloads doh_q<Q>; the same figures (handshakes: the DoH Unbound's accepts), the same gate.
+#
 # Environment (besides bench.sh's):
 #   BENCH_DOT_QS="1 10 200"                 the -q values
 #   BENCH_DOT_SERVERS="holdfast unbound dnsdist"
 #   BENCH_DOT_NAMES=N, BENCH_DOT_SECONDS=S  names per row (default the sweep's: 30,000; at most the
 #                                           zone's 200,000) and the cap on a row's run (default 6 s)
 #   BENCH_DOT_DNSDIST_INFLIGHT=N            dnsdist's maxInFlight on the DoT backend (default 200)
+#   BENCH_DOH_SERVERS="holdfast dnsdist"    the DoH line's servers ("" = no DoH rows)
+#   BENCH_DOH_DNSDIST_NODELAY=0             dnsdist over DoH stock, without the TCP_NODELAY shim
+#                                           (its rows then run at ~23 qps at Q = 1, and the sampler
+#                                           cannot ask its 2,000 names by its deadline: a FAIL)
 #   BENCH_DOT_NODELAY=1                     run the DoT nsd with TCP_NODELAY on the connections it
 #                                           accepts (an LD_PRELOAD shim built here with cc). nsd 4.6
 #                                           leaves Nagle on: an answer written while the previous
@@ -73,6 +98,15 @@ PORT_DOT_TLS=15321   # its DNS-over-TLS port
 DOT_DIR="$WORK/dot"
 DOT_STARTED=0
 DOT_SERVER_LABEL="nsd $(nsd -v 2>&1 | sed -n 's/^NSD version //p' | head -1), stock"
+DOH_SERVERS=${BENCH_DOH_SERVERS-"holdfast dnsdist"}
+DOH_PATH=/dns-query
+PORT_DOH_PLAIN=15322 # the DoH Unbound's plain DNS port (readiness probe only)
+PORT_DOH=15323       # its DNS-over-HTTPS port
+DOH_STARTED=0
+DOH_SERVER_LABEL="Unbound $(unbound -V 2>/dev/null | sed -n 's/^Version //p' | head -1), https-port + auth-zone, stock"
+DOH_DNSDIST_NODELAY=${BENCH_DOH_DNSDIST_NODELAY:-1}
+DOH_DNSDIST_PRELOAD=()   # set by dot_start_doh when the connect() shim is built
+DOH_DNSDIST_LABEL="stock"
 
 # The CA and the server certificate (TestCertificates' openssl commands).
 dot_make_certs() {
@@ -112,6 +146,29 @@ int accept(int fd, struct sockaddr *addr, socklen_t *len) {
 }
 EOF
   "${CC:-cc}" -shared -fPIC -O2 -o "$DOT_DIR/nodelay.so" "$DOT_DIR/nodelay.c" -ldl >>"$LOGS/dot-nodelay.log" 2>&1
+}
+
+# The DoH line's dnsdist: a shim that sets TCP_NODELAY on every TCP socket it connects (what
+# dnsdist 1.8 does for its backend connections).
+dot_build_connect_nodelay() {
+  cat > "$DOT_DIR/connect-nodelay.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+int connect(int fd, const struct sockaddr *addr, socklen_t len) {
+    static int (*real)(int, const struct sockaddr *, socklen_t);
+    if (!real) real = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
+    int type = 0, one = 1;
+    socklen_t size = sizeof type;
+    if (addr && (addr->sa_family == AF_INET || addr->sa_family == AF_INET6) &&
+        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) == 0 && type == SOCK_STREAM)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return real(fd, addr, len);
+}
+EOF
+  "${CC:-cc}" -shared -fPIC -O2 -o "$DOT_DIR/connect-nodelay.so" "$DOT_DIR/connect-nodelay.c" -ldl >>"$LOGS/dot-nodelay.log" 2>&1
 }
 
 # The DoT nsd: the bench zone on the plain port and over TLS, one server process, core 1.
@@ -167,8 +224,86 @@ EOF
   log "dot: nsd serving bench. on 127.0.0.1:$PORT_DOT_NSD (plain) and :$PORT_DOT_TLS (TLS, $DOT_NAME)"
 }
 
+# The DoH server: Unbound with https-port, the bench zone as an auth-zone, one thread, core 1.
+# Uses the DoT nsd's certificate (dot_start_nsd makes it first).
+dot_start_doh() {
+  local d="$DOT_DIR/doh-unbound"
+  [ "$DOH_STARTED" = 1 ] && return 0
+  [ -s "$DOT_DIR/certs/server.pem" ] || { log "doh: no certificate (the DoT nsd did not start)"; return 1; }
+  mkdir -p "$d"
+  cat > "$d/unbound.conf" <<EOF
+server:
+  interface: 127.0.0.1@$PORT_DOH_PLAIN
+  interface: 127.0.0.1@$PORT_DOH
+  port: $PORT_DOH_PLAIN
+  https-port: $PORT_DOH
+  http-endpoint: "$DOH_PATH"
+  tls-service-key: "$DOT_DIR/certs/server.key"
+  tls-service-pem: "$DOT_DIR/certs/server.pem"
+  num-threads: 1
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "$d"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  verbosity: 0
+  do-ip6: no
+  access-control: 127.0.0.0/8 allow
+  # dnsdist's health checks open a connection a second; the default 10 slots could fill.
+  incoming-num-tcp: 100
+  module-config: "iterator"
+  # Never recurse: refuse everything but the bench zone, which the auth-zone answers.
+  local-zone: "." refuse
+  local-zone: "bench." transparent
+auth-zone:
+  name: "bench."
+  zonefile: "$DATA/bench.zone"
+  for-downstream: yes
+  for-upstream: no
+  fallback-enabled: no
+remote-control:
+  control-enable: no
+EOF
+  if ! unbound-checkconf "$d/unbound.conf" >>"$LOGS/unbound-doh-server.log" 2>&1; then
+    log "doh: unbound-checkconf rejected the DoH server's config (see $LOGS/unbound-doh-server.log)"; return 1
+  fi
+  setsid "${PIN_LOAD[@]}" unbound -d -c "$d/unbound.conf" >>"$LOGS/unbound-doh-server.log" 2>&1 &
+  PID[doh-unbound]=$!   # bench.sh's cleanup stops it with the rest
+  probe "$PORT_DOH_PLAIN" 60 || { log "doh: the DoH Unbound did not start (see $LOGS/unbound-doh-server.log)"; return 1; }
+  # Its DoH port: one POST over HTTP/2 with curl (name checked, no proxy, no name lookup).
+  if ! timeout 15 python3 - "$PORT_DOH" "$DOT_DIR/certs/ca.pem" "$DOT_NAME" "$DOH_PATH" <<'EOF' 2>>"$LOGS/unbound-doh-server.log"
+import struct, subprocess, sys
+port, ca, name, path = sys.argv[1:]
+q = struct.pack("!HHHHHH", 0, 0x0100, 1, 0, 0, 0) + b"\x02ns\x05bench\x00" + struct.pack("!HH", 1, 1)
+r = subprocess.run(["curl", "-s", "--max-time", "5", "--http2", "--noproxy", "*", "--cacert", ca,
+                    "--resolve", f"{name}:{port}:127.0.0.1", "-H", "content-type: application/dns-message",
+                    "-H", "accept: application/dns-message", "--data-binary", "@-", "-o", "-",
+                    "-w", "%{stderr}%{http_code} %{http_version}", f"https://{name}:{port}{path}"],
+                   input=q, capture_output=True, timeout=10)
+status = r.stderr.decode(errors="replace").strip()
+reply = r.stdout
+ok = status == "200 2" and len(reply) > 12 and reply[3] & 15 == 0 and struct.unpack("!H", reply[6:8])[0] >= 1
+if not ok:
+    print(f"doh check: curl exit {r.returncode}, {status!r}, {len(reply)} bytes", file=sys.stderr)
+sys.exit(0 if ok else 1)
+EOF
+  then log "doh: the DoH Unbound does not answer over HTTP/2 on $PORT_DOH (see $LOGS/unbound-doh-server.log)"; return 1; fi
+  if [ "$DOH_DNSDIST_NODELAY" = 1 ]; then
+    if dot_build_connect_nodelay; then
+      DOH_DNSDIST_PRELOAD=(env LD_PRELOAD="$DOT_DIR/connect-nodelay.so")
+      DOH_DNSDIST_LABEL="TCP_NODELAY on its backend connections (LD_PRELOAD shim, as dnsdist 1.8 sets it)"
+    else
+      log "doh: could not build the connect() TCP_NODELAY shim (see $LOGS/dot-nodelay.log): stock dnsdist"
+    fi
+  fi
+  DOH_STARTED=1
+  log "doh: Unbound serving bench. over DNS over HTTPS on 127.0.0.1:$PORT_DOH$DOH_PATH ($DOT_NAME); dnsdist: $DOH_DNSDIST_LABEL"
+}
+
 # bench.sh's miss-sweep config for server s, pointed at the DoT nsd: over TLS (mode tls) or,
-# for Holdfast, plain DNS (mode plain).
+# for Holdfast, plain DNS (mode plain); or at the DoH Unbound over DNS over HTTPS (mode https).
 dot_write_config() { # server dir mode
   local s=$1 dir=$2 mode=$3 ca="$DOT_DIR/certs/ca.pem"
   if [ "$s" = holdfast ]; then HOLDFAST_DEFAULTS=1 write_config "$s" "$dir" 400000
@@ -190,18 +325,27 @@ dot_write_config() { # server dir mode
       sed -i "s|newServer({address=\"127.0.0.1:$PORT_NSD\",|newServer({address=\"127.0.0.1:$PORT_DOT_TLS\", tls=\"openssl\", subjectName=\"$DOT_NAME\", caStore=\"$ca\", validateCertificates=true, maxInFlight=$DOT_DNSDIST_INFLIGHT,|" \
         "$dir/dnsdist.conf"
       grep -q "tls=\"openssl\"" "$dir/dnsdist.conf" ;;
+    holdfast:https)
+      sed -i -e "s|^name = \"nsd\"|name = \"unbound-https\"\\ntransport = \"https\"\\ntls_name = \"$DOT_NAME\"\\ntls_ca_file = \"$ca\"|" \
+        -e "s|\"127.0.0.1:$PORT_NSD\"|\"127.0.0.1:$PORT_DOH\"|" "$dir/holdfast.toml"
+      grep -q "127.0.0.1:$PORT_DOH" "$dir/holdfast.toml" && grep -q '^transport = "https"' "$dir/holdfast.toml" ;;
+    dnsdist:https)
+      sed -i "s|newServer({address=\"127.0.0.1:$PORT_NSD\",|newServer({address=\"127.0.0.1:$PORT_DOH\", tls=\"openssl\", subjectName=\"$DOT_NAME\", caStore=\"$ca\", validateCertificates=true, dohPath=\"$DOH_PATH\",|" \
+        "$dir/dnsdist.conf"
+      grep -q "dohPath=\"$DOH_PATH\"" "$dir/dnsdist.conf" ;;
     *) false ;;
   esac || { log "dot: could not make the $mode config for $s from bench.sh's (did write_config change?)"; return 1; }
 }
 
 dot_start() { # server mode -> PID[server]; as bench.sh's start_server, with the DoT config
-  local s=$1 mode=$2 dir="$WORK/$1" port=${PORT[$1]}
+  local s=$1 mode=$2 dir="$WORK/$1" port=${PORT[$1]} preload=()
   rm -rf "$dir"; mkdir -p "$dir"
   dot_write_config "$s" "$dir" "$mode" || return 1
+  [ "$s:$mode" = dnsdist:https ] && preload=("${DOH_DNSDIST_PRELOAD[@]}")
   case $s in
     holdfast) setsid "${PIN_SERVER[@]}" "$HOLDFASTD" --config "$dir/holdfast.toml" --log-level warning >>"$LOGS/holdfast-dot.log" 2>&1 & ;;
     unbound) setsid "${PIN_SERVER[@]}" unbound -d -c "$dir/unbound.conf" >>"$LOGS/unbound-dot.log" 2>&1 & ;;
-    dnsdist) setsid "${PIN_SERVER[@]}" dnsdist --supervised --disable-syslog -C "$dir/dnsdist.conf" >>"$LOGS/dnsdist-dot.log" 2>&1 & ;;
+    dnsdist) setsid "${PIN_SERVER[@]}" "${preload[@]}" dnsdist --supervised --disable-syslog -C "$dir/dnsdist.conf" >>"$LOGS/dnsdist-dot.log" 2>&1 & ;;
   esac
   PID[$s]=$!
   if ! probe "$port" 20; then
@@ -233,10 +377,13 @@ print(json.dumps({"handshakes": sum(s.get("tls_handshakes") or 0 for s in server
                   "open": sum(s.get("connections_open") or 0 for s in servers)}))'
 }
 
-dot_row() { # server mode rep q: one row, a fresh server
+dot_row() { # server mode rep q: one row, a fresh server (mode plain, tls or https)
   local s=$1 mode=$2 rep=$3 q=$4 port=${PORT[$1]} workload before after po0 po1 hf0='{}' hf1='{}'
   local file="$DATA/dot-misses-q$q.txt"
-  if [ "$mode" = plain ]; then workload="dot_plain_q$q"; else workload="dot_q$q"; fi
+  case $mode in plain) workload="dot_plain_q$q" ;; https) workload="doh_q$q" ;; *) workload="dot_q$q" ;; esac
+  local label=$DOT_SERVER_LABEL note=""
+  [ "$mode" = https ] && label=$DOH_SERVER_LABEL
+  [ "$s:$mode" = dnsdist:https ] && note="dnsdist: $DOH_DNSDIST_LABEL"
   local out="$LOGS/$s-$workload-$rep.txt" po_start
   po_start=$(tcp_passive_opens)
   dot_start "$s" "$mode" || return 1
@@ -255,16 +402,19 @@ dot_row() { # server mode rep q: one row, a fresh server
   sampled=$("${PIN_LOAD[@]}" python3 "$TOOLS" sampler --port "$port" --zone "$DATA/bench.zone" \
     --prefix "d$q-$mode-r$rep-" --count "$(( q * 10 > 2000 ? (q * 10 > 5000 ? 5000 : q * 10) : 2000 ))" --window "$q" \
     2>>"$LOGS/verify.log" || echo '{}')
-  extra=$(python3 - "$sampled" "$po0" "$po1" "$hf0" "$hf1" "$mode" "${BENCH_NETNS:-0}" "$po_start" "$DOT_SERVER_LABEL" <<'EOF'
+  extra=$(python3 - "$sampled" "$po0" "$po1" "$hf0" "$hf1" "$mode" "${BENCH_NETNS:-0}" "$po_start" "$label" "$note" <<'EOF'
 import json, sys
-sampled, po0, po1, hf0, hf1, mode, netns, po_start, label = sys.argv[1:]
+sampled, po0, po1, hf0, hf1, mode, netns, po_start, label, note = sys.argv[1:]
 out = json.loads(sampled or "{}")
 out["transport"] = mode
 out["dot_server"] = label
-if mode == "tls":
+if note:
+    out["client_note"] = note
+if mode in ("tls", "https"):
+    peer = "the DoT nsd's" if mode == "tls" else "the DoH Unbound's"
     out["tcp_accepts"] = int(po1) - int(po0)
     out["start_accepts"] = int(po0) - int(po_start)
-    out["handshakes_counted_by"] = ("Tcp PassiveOpens in the private network namespace (the DoT nsd's accepts)"
+    out["handshakes_counted_by"] = (f"Tcp PassiveOpens in the private network namespace ({peer} accepts)"
                                     if netns == "1" else "Tcp PassiveOpens on the host (not in a private namespace: an upper bound)")
     a, b = json.loads(hf0 or "{}"), json.loads(hf1 or "{}")
     if "handshakes" in a and "handshakes" in b:
@@ -287,9 +437,13 @@ print(json.dumps(m))' "$perf")
   stop_server "$s"
 }
 
-wl_dot() { # rep: for each Q, Holdfast plain (Q = 1 only) then each DoT server, close together in time
-  local rep=$1 q s
+wl_dot() { # rep: for each Q, Holdfast plain (Q = 1 only), each DoT server, then each DoH server,
+  # close together in time
+  local rep=$1 q s doh=1
   dot_start_nsd || { log "dot: no DoT server, skipping the DoT rows"; return 0; }
+  if [ -n "${DOH_SERVERS// /}" ]; then
+    dot_start_doh || { log "doh: no DoH server, skipping the DoH rows"; doh=0; }
+  else doh=0; fi
   for q in $DOT_QS; do
     if [ "$q" = 1 ] && [[ " $DOT_SERVERS " == *" holdfast "* ]] && [[ " ${caching[*]} " == *" holdfast "* ]]; then
       log "rep $rep: holdfast plain-DNS misses -c 1 -q 1 (for the DoT latency ratio)"
@@ -299,6 +453,12 @@ wl_dot() { # rep: for each Q, Holdfast plain (Q = 1 only) then each DoT server, 
       [[ " ${caching[*]} " == *" $s "* ]] || continue
       log "rep $rep: $s DoT misses -c 1 -q $q"
       dot_row "$s" tls "$rep" "$q" || true
+    done
+    [ "$doh" = 1 ] || continue
+    for s in $DOH_SERVERS; do
+      [[ " ${caching[*]} " == *" $s "* ]] || continue
+      log "rep $rep: $s DoH misses -c 1 -q $q"
+      dot_row "$s" https "$rep" "$q" || true
     done
   done
 }

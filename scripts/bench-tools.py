@@ -1387,6 +1387,7 @@ def cmd_trace(args):
 # The DoT row (scripts/bench-dot.sh): its own table and targets, after bench.sh's report.
 
 DOT_SERVERS = ["holdfast", "unbound", "dnsdist"]
+DOH_SERVERS = ["holdfast", "dnsdist"]   # the DoH line (issue 16): workloads doh_q<Q>
 DOT_KEYS = ["correct_qps", "cpu_us_per_correct", "avg_ms", "p50_ms", "p99_ms", "incorrect_fraction", "completed",
             "tcp_accepts", "start_accepts", "handshakes_per_10k", "holdfast_tls_handshakes", "holdfast_tls_resumed"]
 # Issue 15's targets.
@@ -1395,11 +1396,12 @@ DOT_HANDSHAKES_PER_10K = 1.0
 
 
 def cmd_dot_report(args):
-    """The DoT rows of raw.jsonl (workloads dot_q<Q> and dot_plain_q1): medians over reps per
-    server, a table with every rep, and issue 15's targets, each stated met or not. Appends the
-    text to --table and adds it under "dot" in --results (bench.sh's report wrote both)."""
+    """The DoT rows of raw.jsonl (workloads dot_q<Q> and dot_plain_q1) and the DoH line (doh_q<Q>):
+    medians over reps per server, a table each with every rep, issue 15's targets, each stated met
+    or not, and issue 16's Holdfast-against-dnsdist comparison over DoH. Appends the text to
+    --table and adds it under "dot" in --results (bench.sh's report wrote both)."""
     rows = [json.loads(line) for line in open(args.raw) if line.strip()]
-    rows = [r for r in rows if r["workload"].startswith("dot_")]
+    rows = [r for r in rows if r["workload"].startswith(("dot_", "doh_"))]
     if not rows:
         print("DoT row: no runs recorded (see the bench log)")
         return 0
@@ -1418,7 +1420,7 @@ def cmd_dot_report(args):
     def fmt(v, f):
         return "-" if v is None else f.format(v)
 
-    servers_seen = sorted({r["metrics"].get("dot_server") or "?" for r in rows})
+    servers_seen = sorted({r["metrics"].get("dot_server") or "?" for r in rows if r["workload"].startswith("dot_")})
     lines = ["", "DoT misses (issue 15): dnsperf -c 1 -q Q, a fresh server per row, every name a miss, forwarded over "
              "DNS over TLS to one nsd (tls-port) on loopback; Holdfast plain = the same nsd's plain DNS port. "
              f"DoT server: {'; '.join(servers_seen)}.",
@@ -1456,9 +1458,12 @@ def cmd_dot_report(args):
     lines.append("|" + "|".join("-" * (wd + 2) for wd in widths) + "|")
     lines.extend(fmt_row(r) for r in table)
 
-    lines += ["", "Every DoT run: answered queries, correct qps, CPU µs/miss, avg / p50 / p99 ms, TCP accepts at the "
-              "DoT server during the run (Holdfast's own /upstreams count: handshakes, of them resumed) and from the "
-              "server's start to the end of its warm-up:"]
+    doh_lines, doh = doh_section(rows, medians, qs, fmt)
+    lines += doh_lines
+
+    lines += ["", "Every DoT and DoH run: answered queries, correct qps, CPU µs/miss, avg / p50 / p99 ms, TCP accepts at "
+              "the DoT (DoH) server during the run (Holdfast's own /upstreams count: handshakes, of them resumed) and from "
+              "the server's start to the end of its warm-up:"]
     for r in rows:
         m = r["metrics"]
         own = (f" (own count {m['holdfast_tls_handshakes']}, resumed {m.get('holdfast_tls_resumed')})"
@@ -1514,9 +1519,90 @@ def cmd_dot_report(args):
         with open(args.results) as f:
             results = json.load(f)
         results["dot"] = {"medians": medians, "targets": targets, "qs": qs}
+        if doh:
+            results["dot"]["doh"] = doh
         with open(args.results, "w") as f:
             json.dump(results, f, indent=2)
     return 0
+
+
+def doh_section(rows, medians, qs, fmt):
+    """Issue 16's DoH line: a small table (Holdfast, dnsdist; the dot table's cells) and, per Q,
+    Holdfast against dnsdist stated plainly. Returns (lines, the dict for results.json or None)."""
+    doh_rows = [r for r in rows if r["workload"].startswith("doh_")]
+    if not doh_rows:
+        return [], None
+    label = "; ".join(sorted({r["metrics"].get("dot_server") or "?" for r in doh_rows}))
+    notes = "; ".join(sorted({r["metrics"]["client_note"] for r in doh_rows if r["metrics"].get("client_note")}))
+    lines = ["", "DoH misses (issue 16): the same rows, forwarded over DNS over HTTPS (HTTP/2 POST, /dns-query) to one "
+             f"DoH server on loopback: {label}." + (f" {notes}." if notes else "")
+             + " Cells as above (×N = Holdfast / dnsdist).", ""]
+    header = ["dnsperf"] + DOH_SERVERS
+    table = []
+    for q in qs:
+        per = medians.get(f"doh_q{q}", {})
+        hold = per.get("holdfast")
+        row = [f"-c 1 -q {q}"]
+        for s in DOH_SERVERS:
+            e = per.get(s)
+            if not e:
+                row.append("-")
+                continue
+            cpu = fmt(e["cpu_us_per_correct"], "{:.1f}")
+            if s != "holdfast" and hold and hold.get("cpu_us_per_correct") and e.get("cpu_us_per_correct"):
+                cpu += f" (×{hold['cpu_us_per_correct'] / e['cpu_us_per_correct']:.2f})"
+            inc = e.get("incorrect_fraction")
+            parts = [fmt(e["correct_qps"], "{:,.0f}"), cpu, fmt(e["avg_ms"], "{:.3f}"),
+                     f"{fmt(e['p50_ms'], '{:.3f}')} / {fmt(e['p99_ms'], '{:.3f}')}",
+                     fmt(e["handshakes_per_10k"], "{:.2f}") + " hs/10k"
+                     + (f" (+{e['start_accepts']:g})" if e.get("start_accepts") is not None else ""),
+                     "-" if inc is None else f"{(1 - inc) * 100:.2f} %"]
+            if e["failed_runs"]:
+                parts.append(f"FAIL {e['failed_runs']}/{e['runs']}")
+            row.append(" · ".join(parts))
+        table.append(row)
+    widths = [max(len(str(r[i])) for r in [header] + table) for i in range(len(header))]
+    fmt_row = lambda r: "| " + " | ".join(str(x).ljust(wd) for x, wd in zip(r, widths)) + " |"
+    lines.append(fmt_row(header))
+    lines.append("|" + "|".join("-" * (wd + 2) for wd in widths) + "|")
+    lines.extend(fmt_row(r) for r in table)
+
+    # Holdfast against dnsdist, per Q and figure: who is better (lower CPU, latency, handshakes;
+    # higher qps), and by how much.
+    better_low = [("cpu_us_per_correct", "CPU µs per miss", "{:.1f}"), ("avg_ms", "avg ms", "{:.3f}"),
+                  ("p99_ms", "p99 ms", "{:.3f}")]
+    comparisons = []
+    for q in qs:
+        per = medians.get(f"doh_q{q}", {})
+        h, d = per.get("holdfast") or {}, per.get("dnsdist") or {}
+        if not h or not d:
+            comparisons.append({"q": q, "text": "a server is missing"})
+            continue
+        parts, entry = [], {"q": q}
+        hv, dv = h.get("correct_qps"), d.get("correct_qps")
+        if hv and dv:
+            word = "more" if hv > dv else "fewer"
+            parts.append(f"qps {hv:,.0f} against {dv:,.0f} (×{hv / dv:.2f}, {word})")
+            entry["qps_ratio"] = hv / dv
+        for key, name, f in better_low:
+            hv, dv = h.get(key), d.get(key)
+            if hv is None or not dv:
+                continue
+            word = "lower" if hv < dv else "higher"
+            parts.append(f"{name} {f.format(hv)} against {f.format(dv)} (×{hv / dv:.2f}, {word})")
+            entry[f"{key}_ratio"] = hv / dv
+        hv, dv = h.get("handshakes_per_10k"), d.get("handshakes_per_10k")
+        parts.append(f"handshakes per 10k {fmt(hv, '{:.2f}')} against {fmt(dv, '{:.2f}')}")
+        entry["holdfast_handshakes_per_10k"], entry["dnsdist_handshakes_per_10k"] = hv, dv
+        entry["holdfast_handshakes_ok"] = None if hv is None else hv <= DOT_HANDSHAKES_PER_10K
+        entry["text"] = "; ".join(parts)
+        comparisons.append(entry)
+    lines += ["", "DoH, Holdfast against dnsdist (medians; ×N = Holdfast / dnsdist):"]
+    for c in comparisons:
+        flag = "  <-- Holdfast over 1 handshake per 10k" if c.get("holdfast_handshakes_ok") is False else ""
+        lines.append(f"- Q = {c['q']}: {c['text']}{flag}")
+    return lines, {"server": label, "client_notes": notes, "servers": DOH_SERVERS, "comparisons": comparisons,
+                   "workloads": sorted({r["workload"] for r in doh_rows})}
 
 
 def add_dot_report_parser(sub):
