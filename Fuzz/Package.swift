@@ -20,11 +20,15 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .target(name: "CHoldfastH2", dependencies: ["CNGHTTP2"]),
+        .target(name: "HoldfastTLS", dependencies: ["COpenSSL"]),
         .target(name: "DNSWire"),
         .target(name: "HoldfastCache", dependencies: ["DNSWire"]),
         .target(
             name: "HoldfastUpstream",
-            dependencies: ["CAres", "DNSWire", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CAres", "CHoldfastH2", "DNSWire", "HoldfastTLS", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "HoldfastResolver",
