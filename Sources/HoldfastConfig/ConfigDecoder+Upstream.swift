@@ -67,12 +67,7 @@ extension ConfigDecoder {
             }
             if entries.isEmpty { throw reader.error("servers", "at least one server is required") }
             let (transport, tls) = try decodeTransport(reader)
-            let defaultPort: UInt16 = switch transport {
-            case .dns: 53
-            case .tls: 853
-            case .https: 443
-            }
-            let servers = try hostPorts(entries, defaultPort: defaultPort, allowPortZero: false)
+            let servers = try hostPorts(entries, defaultPort: transport.defaultPort, allowPortZero: false)
             for (server, entry) in zip(servers, entries) {
                 if server.addressBytes.allSatisfy({ $0 == 0 }) {
                     throw context.error(entry.keyPath, "\(server) is the unspecified address, not a server")

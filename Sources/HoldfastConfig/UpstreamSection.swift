@@ -19,6 +19,15 @@ public enum ProviderTransport: String, Sendable, Equatable, CaseIterable {
     case tls
     /// DNS over HTTPS (RFC 8484, HTTP/2); servers default to port 443.
     case https
+
+    /// The port of a server written without one.
+    public var defaultPort: UInt16 {
+        switch self {
+        case .dns: 53
+        case .tls: 853
+        case .https: 443
+        }
+    }
 }
 
 /// The TLS keys of a `tls`/`https` provider (RFC 8310 authentication).

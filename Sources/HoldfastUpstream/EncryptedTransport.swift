@@ -37,7 +37,8 @@ final class EncryptedTransport: UpstreamTransport {
     private let address: UpstreamServerAddress
     private let settings: TLSClientSettings
     private let wire: Wire
-    private let timeout: Duration
+    private let timeoutMs: Int
+    private var timeout: Duration { .milliseconds(timeoutMs) }
     private let idleTimeout: Duration
     private unowned let loop: CAresEventLoop
     private var context: TLSClientContext?
@@ -71,7 +72,7 @@ final class EncryptedTransport: UpstreamTransport {
         self.address = address
         self.settings = settings
         self.wire = wire
-        self.timeout = .milliseconds(max(1, timeoutMs))
+        self.timeoutMs = max(1, timeoutMs)
         self.idleTimeout = .milliseconds(max(0, idleTimeoutMs))
         self.loop = loop
         self.onHandshake = onHandshake
@@ -179,7 +180,7 @@ final class EncryptedTransport: UpstreamTransport {
                 guard !connection.isOpen else { return }
                 let what = connection.state == .connecting ? "connect" : "handshake"
                 connection.close()
-                handle(.failed(TLSError("\(what) timed out after \(Self.milliseconds(timeout)) ms")), from: connection)
+                handle(.failed(TLSError("\(what) timed out after \(timeoutMs) ms")), from: connection)
             }
         } catch {
             failed(error, source: nil)
@@ -277,7 +278,6 @@ final class EncryptedTransport: UpstreamTransport {
             source.close()
             forget(source)
         }
-        counters.failedHandshakes += 1
         consecutiveFailures += 1
         lastFailure = error
         let backoff = min(Self.maxBackoff, Self.firstBackoff * (1 << min(consecutiveFailures - 1, 16)))
@@ -298,7 +298,7 @@ final class EncryptedTransport: UpstreamTransport {
         // path that drops everything); the next query opens a fresh one.
         for candidate in [connection].compactMap({ $0 }) + draining where candidate.inFlight.remove(id) != nil {
             if let written = query.writtenAt, candidate.lastHeardAt < written {
-                lost(candidate, why: "silent for \(Self.milliseconds(timeout)) ms")
+                lost(candidate, why: "silent for \(timeoutMs) ms")
             }
         }
     }
@@ -337,11 +337,6 @@ final class EncryptedTransport: UpstreamTransport {
 
     private func updateOpenCount() {
         counters.open = (connection?.isOpen == true ? 1 : 0) + draining.filter(\.isOpen).count
-    }
-
-    /// Whole milliseconds of `duration`, for messages ("after 1000 ms", not "after 1.0 seconds").
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     private func closeAll() {

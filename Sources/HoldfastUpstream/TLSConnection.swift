@@ -204,34 +204,40 @@ final class TLSConnection {
     }
 }
 
-/// An IPv4 or IPv6 socket address built from a literal.
+/// An IPv4 or IPv6 socket address for `connect`, from the literal `SocketAddressBytes` parses
+/// (the module's one IP-literal parser, shared with the c-ares channels).
 struct SocketAddressStorage {
     private var storage = sockaddr_storage()
     private(set) var length: socklen_t = 0
     private(set) var family: Int32 = 0
 
     init?(host: String, port: UInt16) {
-        var v4 = sockaddr_in()
-        var v6 = sockaddr_in6()
-        if inet_pton(AF_INET, host, &v4.sin_addr) == 1 {
+        switch SocketAddressBytes(host: host, port: port) {
+        case .v4(let address):
+            var v4 = sockaddr_in()
             v4.sin_family = sa_family_t(AF_INET)
             v4.sin_port = port.bigEndian
-            withUnsafeBytes(of: v4) { source in
-                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
-            }
-            length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            family = AF_INET
-        } else if inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 {
+            v4.sin_addr = address
+            store(v4, family: AF_INET)
+        case .v6(let address):
+            var v6 = sockaddr_in6()
             v6.sin6_family = sa_family_t(AF_INET6)
             v6.sin6_port = port.bigEndian
-            withUnsafeBytes(of: v6) { source in
-                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
+            withUnsafeBytes(of: address) { source in
+                withUnsafeMutableBytes(of: &v6.sin6_addr) { $0.copyMemory(from: source) }
             }
-            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            family = AF_INET6
-        } else {
+            store(v6, family: AF_INET6)
+        case nil:
             return nil
         }
+    }
+
+    private mutating func store<Address>(_ address: Address, family: Int32) {
+        withUnsafeBytes(of: address) { source in
+            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
+        }
+        length = socklen_t(MemoryLayout<Address>.size)
+        self.family = family
     }
 
     func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {

@@ -59,21 +59,12 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         /// DNS over HTTPS (RFC 8484, HTTP/2 POST to `path`), authenticated the same way.
         case https(TLSClientSettings, path: String)
 
-        /// The name in `/upstreams`: "dns", "tls".
+        /// The name in `/upstreams`: "dns", "tls", "https".
         public var name: String {
             switch self {
             case .dns: "dns"
             case .tls: "tls"
             case .https: "https"
-            }
-        }
-
-        /// The port a server without one uses: 53, 853 for DNS over TLS, 443 for HTTPS.
-        public var defaultPort: UInt16 {
-            switch self {
-            case .dns: 53
-            case .tls: 853
-            case .https: 443
             }
         }
     }

@@ -127,7 +127,6 @@ public struct ConnectionStatistics: Sendable, Equatable {
     public var open: Int = 0
     public var handshakes: UInt64 = 0
     public var resumed: UInt64 = 0
-    public var failedHandshakes: UInt64 = 0
     public init() {}
 }
 
