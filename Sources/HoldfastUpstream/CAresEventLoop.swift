@@ -184,16 +184,19 @@ final class CAresEventLoop: @unchecked Sendable {
                         continue
                     }
                     let flags = events[index].events
-                    if let watcher = watchers[fd] {
-                        watcher(flags & (EPOLLIN.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0,
-                                flags & EPOLLOUT.rawValue != 0)
-                        drainCompletions()
+                    let readable = flags & (EPOLLIN.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
+                    let writable = flags & EPOLLOUT.rawValue != 0
+                    // c-ares sockets first (plain DNS, the common case), then other transports'.
+                    // A socket closed while processing an earlier event is in neither map.
+                    guard let channel = socketOwners[fd], let handle = channel.handle else {
+                        if let watcher = watchers[fd] {
+                            watcher(readable, writable)
+                            drainCompletions()
+                        }
                         continue
                     }
-                    // A socket closed while processing an earlier event is gone from the map.
-                    guard let channel = socketOwners[fd], let handle = channel.handle else { continue }
-                    let readFD = flags & (EPOLLIN.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 ? fd : ARES_SOCKET_BAD
-                    let writeFD = flags & EPOLLOUT.rawValue != 0 ? fd : ARES_SOCKET_BAD
+                    let readFD = readable ? fd : ARES_SOCKET_BAD
+                    let writeFD = writable ? fd : ARES_SOCKET_BAD
                     ares_process_fd(handle, readFD, writeFD)
                     drainCompletions()
                 }
