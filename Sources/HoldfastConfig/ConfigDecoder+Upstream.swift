@@ -12,7 +12,7 @@ extension ConfigDecoder {
         }
         try reader.rejectUnknownKeys(allowed: [
             "policy", "timeout_ms", "hedge_after_ms", "failure_threshold", "probe_interval_s",
-            "randomize_case", "rotate_after_queries", "retry_budget_percent", "tls_idle_timeout_ms", "provider",
+            "randomize_case", "rotate_after_queries", "retry_budget_percent", "retry_budget_min_per_s", "tls_idle_timeout_ms", "provider",
         ])
         var section = defaults
         if let policy = try reader.string("policy") {
@@ -33,6 +33,8 @@ extension ConfigDecoder {
             "rotate_after_queries", default: defaults.rotateAfterQueries, in: 0...2_147_483_647)
         section.retryBudgetPercent = try reader.int(
             "retry_budget_percent", default: defaults.retryBudgetPercent, in: 0...1_000)
+        section.retryBudgetMinPerS = try reader.int(
+            "retry_budget_min_per_s", default: defaults.retryBudgetMinPerS, in: 0...100_000)
         section.tlsIdleTimeoutMs = try reader.int(
             "tls_idle_timeout_ms", default: defaults.tlsIdleTimeoutMs, in: 0...3_600_000)
         section.providers = try decodeProviders(try reader.tables("provider"), parent: reader)

@@ -89,9 +89,13 @@ public struct UpstreamSection: Sendable, Equatable {
     /// `rotate_after_queries`: replace a server's c-ares channel after this many queries so
     /// source ports change; 0 disables.
     public var rotateAfterQueries: Int
-    /// `retry_budget_percent`: attempts beyond a question's first (hedges, retries, resends)
-    /// are limited to this share of the last 10 s of questions, but at least 10 per second.
+    /// `retry_budget_percent`: extra attempts (sent while another attempt of the same question
+    /// is live: hedges, the move at an RTO, resends) are limited to this share of the last 10 s
+    /// of questions, plus the reserve below.
     public var retryBudgetPercent: Int
+    /// `retry_budget_min_per_s`: the reserve: a bucket of ten times this, full at start,
+    /// refilled at this many a second.
+    public var retryBudgetMinPerS: Int
     /// `tls_idle_timeout_ms`: an encrypted connection without queries this long is closed.
     public var tlsIdleTimeoutMs: Int
     /// `[[upstream.provider]]`, in the order written. Never empty after parsing.
@@ -106,6 +110,7 @@ public struct UpstreamSection: Sendable, Equatable {
         randomizeCase: Bool = true,
         rotateAfterQueries: Int = 500,
         retryBudgetPercent: Int = 20,
+        retryBudgetMinPerS: Int = 10,
         tlsIdleTimeoutMs: Int = 10_000,
         providers: [ProviderSection] = []
     ) {
@@ -117,6 +122,7 @@ public struct UpstreamSection: Sendable, Equatable {
         self.randomizeCase = randomizeCase
         self.rotateAfterQueries = rotateAfterQueries
         self.retryBudgetPercent = retryBudgetPercent
+        self.retryBudgetMinPerS = retryBudgetMinPerS
         self.tlsIdleTimeoutMs = tlsIdleTimeoutMs
         self.providers = providers
     }

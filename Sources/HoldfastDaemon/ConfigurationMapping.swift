@@ -27,7 +27,8 @@ enum ConfigurationMapping {
             },
             routes: config.routes.map { UpstreamConfiguration.Route(domains: $0.domains, providers: $0.providers) },
             randomizeCase: config.upstream.randomizeCase, rotateAfterQueries: config.upstream.rotateAfterQueries,
-            retryBudgetPercent: config.upstream.retryBudgetPercent, tlsIdleTimeoutMs: config.upstream.tlsIdleTimeoutMs)
+            retryBudgetPercent: config.upstream.retryBudgetPercent,
+            retryBudgetMinPerSecond: config.upstream.retryBudgetMinPerS, tlsIdleTimeoutMs: config.upstream.tlsIdleTimeoutMs)
     }
 
     private static func transport(_ provider: ProviderSection) -> UpstreamConfiguration.Transport {

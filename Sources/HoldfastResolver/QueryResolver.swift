@@ -42,6 +42,8 @@ public final class QueryResolver: Sendable {
         self.clock = clock
         self.observer = observer
         self.logger = logger
+        // A server that comes back makes every remembered failure worth asking again.
+        upstream.onServerRecovered { [failures] in _ = failures.flush() }
     }
 
     /// Replaces the resolver settings (SIGHUP); the cache and flights are untouched.
@@ -130,8 +132,14 @@ public final class QueryResolver: Sendable {
         var inputs = StaleDecision.Inputs(hasStale: stale != nil, refreshRecentlyFailed: refreshRecentlyFailed)
         inputs.upstreamKnownDown = !refreshRecentlyFailed && upstream.isKnownDown(for: query.question.name)
         inputs.recentlyFailed = !refreshRecentlyFailed && !inputs.upstreamKnownDown && failures.blocking(key, now: now) != nil
+        inputs.noHealthyServer = stale != nil && !refreshRecentlyFailed && !inputs.upstreamKnownDown && !inputs.recentlyFailed
+            && upstream.hasNoHealthyServer(for: query.question.name)
         let decision = StaleDecision.beforeFetch(inputs)
         if case .fetch = decision { return .resolve(query) }
+        if decision == .answerStaleAndRefresh, let stale {
+            refreshBehindStale(key, question: query.question)
+            return answerNow(query, staleReply(stale), source: .stale, observer: observer)
+        }
         if inputs.recentlyFailed { observer.failureCacheHit() }
         if decision == .answerStale, let stale {
             return answerNow(query, staleReply(stale), source: .stale, observer: observer)
@@ -231,6 +239,14 @@ public final class QueryResolver: Sendable {
             }
             return (.message(Self.serverFailure(to: query)), .error, nil)
         }
+    }
+
+    /// Stale data was answered because no server is healthy: refresh it in the background (one
+    /// fetch per question, shared with any already running).
+    private func refreshBehindStale(_ key: CacheKey, question: DNSQuestion) {
+        let (flight, isLeader) = flights.join(key)
+        guard isLeader else { return }
+        startFetch(key, question: question, flight: flight)
     }
 
     private func startPrefetch(_ key: CacheKey, query: ClientQuery) {

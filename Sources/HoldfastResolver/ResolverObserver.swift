@@ -6,9 +6,19 @@ public protocol UpstreamResolving: Sendable {
     /// Starts one question; `completion` runs exactly once, on whatever thread finished it.
     func start(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?,
                completion: @escaping @Sendable (UpstreamResult) -> Void)
+    /// Every eligible server for `name` is marked down: nothing can be asked.
     func isKnownDown(for name: DNSName) -> Bool
+    /// Every eligible server for `name` is down or suspect: known trouble, not to be waited out.
+    func hasNoHealthyServer(for name: DNSName) -> Bool
+    /// `handler` runs each time a server marked down comes back (the failure cache is emptied).
+    func onServerRecovered(_ handler: @escaping @Sendable () -> Void)
     /// Runs `action` once after `delay` (client-timeout deadlines for waiters with stale data).
     func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void)
+}
+
+extension UpstreamResolving {
+    public func hasNoHealthyServer(for name: DNSName) -> Bool { isKnownDown(for: name) }
+    public func onServerRecovered(_ handler: @escaping @Sendable () -> Void) {}
 }
 
 extension UpstreamPool: UpstreamResolving {}

@@ -6,6 +6,9 @@
 enum StaleDecision: Equatable {
     /// Answer the expired data now (TTL `answer_ttl_s`, EDE 3).
     case answerStale
+    /// Answer the expired data now, and refresh it upstream in the background: every server
+    /// that could answer is down or suspect, so waiting would only wait out known trouble.
+    case answerStaleAndRefresh
     /// Nothing to answer with: SERVFAIL (EDE 22) now.
     case servfail
     /// Go upstream. With `staleFallback`, the client gets the stale answer if the fetch is still
@@ -20,16 +23,20 @@ enum StaleDecision: Equatable {
         var refreshRecentlyFailed = false
         /// Every upstream server that could answer the name is marked down.
         var upstreamKnownDown = false
+        /// Every upstream server that could answer the name is down or suspect.
+        var noHealthyServer = false
         /// The question is in the failure cache.
         var recentlyFailed = false
     }
 
     /// Before a fetch: when nothing upstream can answer now (known down, the question failed
     /// recently, the data's refresh failed recently), answer at once — stale if there is data,
-    /// else SERVFAIL; otherwise fetch, falling back to stale data if there is any.
+    /// else SERVFAIL; when every server is down or suspect, stale data is answered at once and
+    /// refreshed behind it; otherwise fetch, falling back to stale data if there is any.
     static func beforeFetch(_ inputs: Inputs) -> StaleDecision {
         if inputs.hasStale {
             if inputs.refreshRecentlyFailed || inputs.upstreamKnownDown || inputs.recentlyFailed { return .answerStale }
+            if inputs.noHealthyServer { return .answerStaleAndRefresh }
             return .fetch(staleFallback: true)
         }
         if inputs.upstreamKnownDown || inputs.recentlyFailed { return .servfail }

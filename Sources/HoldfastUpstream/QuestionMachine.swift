@@ -16,12 +16,14 @@ struct QuestionMachine {
 
     /// What the machine needs to know of its candidates at the moment it decides.
     protocol Servers {
-        /// Up (not marked down) and not removed by a reload.
+        /// Not marked down, and not removed by a reload (suspect servers are usable).
         func isUsable(_ candidate: Int) -> Bool
+        /// Being checked by a probe: asked only after the usable servers that are not suspect.
+        func isSuspect(_ candidate: Int) -> Bool
         /// The candidate server's current retransmission timeout.
         func rto(_ candidate: Int) -> Duration
-        /// The retry budget: may the question send one attempt beyond its first? (Asked only
-        /// when there is a server to send it to; a yes is spent.)
+        /// The retry budget: may the question send one attempt while another of its attempts is
+        /// still live? (Asked only when there is a server to send it to; a yes is spent.)
         func allowExtraAttempt() -> Bool
         /// Whether a silent attempt may be resent to the same server: yes over datagrams (the
         /// packet may be lost); no over a stream (TLS), which retransmits by itself.
@@ -77,10 +79,10 @@ struct QuestionMachine {
             sendNext(servers, into: &actions)
             if let hedge = settings.hedgeAfter, !actions.isEmpty { actions.append(.armHedge(after: hedge)) }
         case .race:
+            // One attempt per provider, by design: the policy's, never the retry budget's.
+            // Each provider's first healthy server, else its first suspect one.
             var seen = Set<String>()
-            for candidate in providers.indices where servers.isUsable(candidate) && !seen.contains(providers[candidate]) {
-                // Beyond the first, race's parallel attempts are extra attempts too.
-                if nextAttempt > 0 && !servers.allowExtraAttempt() { break }
+            for candidate in preferenceOrder(servers) where !seen.contains(providers[candidate]) {
                 seen.insert(providers[candidate])
                 send(candidate, rto: servers.rto(candidate), into: &actions)
             }
@@ -89,29 +91,50 @@ struct QuestionMachine {
         return actions
     }
 
-    /// A validated answer (NOERROR, NXDOMAIN) to `attempt`: the question is answered.
+    /// A validated answer (NOERROR, NXDOMAIN) to `attempt` — live, or one that was already
+    /// given up on (its server was marked down meanwhile): the question is answered.
     mutating func answered(attempt: Int) -> [Action] {
-        guard attempts.removeValue(forKey: attempt) != nil, !isFinished else { return [] }
+        guard attempt >= 0, attempt < nextAttempt, !isFinished else { return [] }
+        attempts.removeValue(forKey: attempt)
         isFinished = true
         return [.answered(attempt: attempt)]
     }
 
-    /// `attempt` failed (SERVFAIL, REFUSED, a network error, a bad reply, or it could not be
-    /// sent). Unless it was already past its RTO (the question moved on then), the next
-    /// candidate not yet asked is tried at once.
+    /// `attempt` failed (SERVFAIL, REFUSED, a network error, a bad reply, silence for
+    /// `timeout_ms`, or it could not be sent). The question moves on to the next usable server
+    /// not yet asked, at once and whatever the retry budget says: the failed attempt's load is
+    /// over. When every server was asked and none is still live, the question has failed.
     mutating func failed(attempt: Int, error: UpstreamError, servers: some Servers) -> [Action] {
-        guard let failed = attempts.removeValue(forKey: attempt), !isFinished else { return [] }
+        guard attempts.removeValue(forKey: attempt) != nil, !isFinished else { return [] }
         lastError = error
         var actions: [Action] = []
-        if !failed.pastRTO { sendNext(servers, into: &actions) }
-        finishIfExhausted(into: &actions)  // also when the budget refused the retry
+        moveOn(servers, into: &actions)
+        finishIfExhausted(into: &actions)
         return actions
     }
 
-    /// `attempt` stayed silent for its RTO: another attempt, at the next usable candidate not yet
-    /// asked, else at the same server again with at least twice the RTO (else at any usable
-    /// candidate), while the question is younger than `settings.timeout`. The silent attempt
-    /// keeps waiting: its late answer still completes the question.
+    /// The server of candidate `candidate` was marked down: every attempt still waiting on it
+    /// has failed, and the question moves on for each (unbudgeted, as after any failure).
+    mutating func serverDown(candidate: Int, error: UpstreamError, servers: some Servers) -> [Action] {
+        guard !isFinished else { return [] }
+        let waiting = attempts.filter { $0.value.candidate == candidate }.map(\.key)
+        guard !waiting.isEmpty else { return [] }
+        var actions: [Action] = []
+        for attempt in waiting {
+            attempts.removeValue(forKey: attempt)
+            lastError = error
+            moveOn(servers, into: &actions)
+        }
+        finishIfExhausted(into: &actions)
+        return actions
+    }
+
+    /// `attempt` stayed silent for its RTO — not a failure: another attempt, at the next usable
+    /// candidate not yet asked, else at the same server again with at least twice the RTO, while
+    /// the question is younger than `settings.timeout`. Both are extra attempts (the silent one
+    /// is still live): the retry budget decides, and when it refuses, the question waits for the
+    /// live attempt, which fails at `timeout_ms` at the latest and then moves on unbudgeted.
+    /// The silent attempt keeps waiting either way: its late answer still completes the question.
     mutating func silent(attempt: Int, now: ContinuousClock.Instant, servers: some Servers) -> [Action] {
         guard var silent = attempts[attempt], !isFinished, !silent.pastRTO else { return [] }
         silent.pastRTO = true
@@ -120,12 +143,10 @@ struct QuestionMachine {
         var actions: [Action] = []
         if let next = nextUnsent(servers) {
             if servers.allowExtraAttempt() { send(next, rto: servers.rto(next), into: &actions) }
-        } else if servers.isUsable(silent.candidate) {
-            guard servers.resendsToSameServer(silent.candidate), servers.allowExtraAttempt() else { return [] }
+        } else if servers.isUsable(silent.candidate), servers.resendsToSameServer(silent.candidate),
+                  servers.allowExtraAttempt() {
             resends += 1
             send(silent.candidate, rto: max(servers.rto(silent.candidate), silent.rto * 2), into: &actions)
-        } else if let other = providers.indices.first(where: { servers.isUsable($0) }), servers.allowExtraAttempt() {
-            send(other, rto: servers.rto(other), into: &actions)
         }
         return actions  // empty when the budget refused: the silent attempt is still waited for
     }
@@ -135,9 +156,8 @@ struct QuestionMachine {
     mutating func hedgeTimerFired(servers: some Servers) -> [Action] {
         guard !isFinished else { return [] }
         let asked = Set(providers.indices.filter { sent[$0] }.map { providers[$0] })
-        guard let candidate = providers.indices.first(where: {
-            !sent[$0] && servers.isUsable($0) && !asked.contains(providers[$0])
-        }), servers.allowExtraAttempt() else { return [] }
+        guard let candidate = preferenceOrder(servers).first(where: { !sent[$0] && !asked.contains(providers[$0]) }),
+              servers.allowExtraAttempt() else { return [] }
         var actions: [Action] = []
         send(candidate, rto: servers.rto(candidate), into: &actions)
         return actions
@@ -153,18 +173,32 @@ struct QuestionMachine {
 
     // MARK: Helpers
 
-    /// Sends to the next usable candidate not yet asked — the question's first attempt, or an
-    /// extra one if the retry budget allows it. False when nothing was sent.
-    @discardableResult
-    private mutating func sendNext(_ servers: some Servers, into actions: inout [Action]) -> Bool {
-        guard let candidate = nextUnsent(servers) else { return false }
-        if nextAttempt > 0 && !servers.allowExtraAttempt() { return false }
+    /// The question's first attempt: the first usable candidate, healthy before suspect.
+    private mutating func sendNext(_ servers: some Servers, into actions: inout [Action]) {
+        guard let candidate = nextUnsent(servers) else { return }
         send(candidate, rto: servers.rto(candidate), into: &actions)
-        return true
     }
 
+    /// After a failure: the next usable candidate not yet asked (never one asked before).
+    private mutating func moveOn(_ servers: some Servers, into actions: inout [Action]) {
+        sendNext(servers, into: &actions)
+    }
+
+    /// The next usable candidate not yet asked: healthy ones first, in the policy's order,
+    /// then suspect ones.
     private func nextUnsent(_ servers: some Servers) -> Int? {
-        providers.indices.first(where: { !sent[$0] && servers.isUsable($0) })
+        var firstSuspect: Int?
+        for candidate in providers.indices where !sent[candidate] && servers.isUsable(candidate) {
+            if !servers.isSuspect(candidate) { return candidate }
+            if firstSuspect == nil { firstSuspect = candidate }
+        }
+        return firstSuspect
+    }
+
+    /// The usable candidates in the policy's order, those not suspect first.
+    private func preferenceOrder(_ servers: some Servers) -> [Int] {
+        let usable = providers.indices.filter { servers.isUsable($0) }
+        return usable.filter { !servers.isSuspect($0) } + usable.filter { servers.isSuspect($0) }
     }
 
     private mutating func send(_ candidate: Int, rto: Duration, into actions: inout [Action]) {

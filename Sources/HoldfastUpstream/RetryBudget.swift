@@ -1,7 +1,13 @@
-/// The retry budget: attempts beyond a question's first (hedges, retries at other servers and
-/// providers, resends after a silence) are limited to `percent` of the questions of the last
-/// 10 s, but at least `floorPerSecond` per second, so when upstreams fail the load on them does
-/// not multiply. Pure: every call takes `now`; ten one-second buckets, no allocation.
+/// The retry budget. What multiplies load on failing upstreams is an attempt sent while another
+/// attempt of the same question is still live: a hedge, a move to the next server after an RTO
+/// of silence, a resend to the same server. Those *extra* attempts are allowed while they stay
+/// under `percent` of the questions of the last 10 s, and beyond that from a reserve: a bucket
+/// of `reservePerSecond × 10` tokens, full at start (a fresh daemon has the room of a busy one),
+/// refilled at `reservePerSecond` a second, which a burst may empty at once.
+///
+/// Not budgeted (the callers never ask): a question's first attempt, the move to the next server
+/// after an attempt *failed* (its load is over), `race`'s one attempt per provider, and probes.
+/// Pure: every call takes `now`; ten one-second buckets, no allocation.
 struct RetryBudget: Sendable, Equatable {
     static let windowSeconds = 10
 
@@ -12,15 +18,22 @@ struct RetryBudget: Sendable, Equatable {
     }
 
     let percent: Int
-    let floorPerSecond: Int
+    let reservePerSecond: Int
     private var buckets = [Bucket](repeating: Bucket(), count: RetryBudget.windowSeconds)
+    /// Reserve tokens left, and when they were last refilled.
+    private(set) var reserve: Double
+    private var refilledAt: ContinuousClock.Instant?
     /// Extra attempts refused so far.
     private(set) var exhausted: UInt64 = 0
 
-    init(percent: Int, floorPerSecond: Int = 10) {
+    init(percent: Int, reservePerSecond: Int = 10) {
         self.percent = max(0, percent)
-        self.floorPerSecond = max(0, floorPerSecond)
+        self.reservePerSecond = max(0, reservePerSecond)
+        self.reserve = Double(self.reservePerSecond * Self.windowSeconds)
     }
+
+    /// The reserve's size: ten seconds of `reservePerSecond`.
+    var reserveCapacity: Int { reservePerSecond * Self.windowSeconds }
 
     /// A question started (its first attempt is never limited).
     mutating func questionStarted(now: ContinuousClock.Instant) {
@@ -29,6 +42,7 @@ struct RetryBudget: Sendable, Equatable {
 
     /// Asks for one extra attempt; true (and counted) when the budget allows it.
     mutating func spendExtra(now: ContinuousClock.Instant) -> Bool {
+        refill(now: now)
         let current = index(for: now)
         let second = Self.second(of: now)
         var questions = 0
@@ -37,13 +51,25 @@ struct RetryBudget: Sendable, Equatable {
             questions += bucket.questions
             extras += bucket.extras
         }
-        let allowed = extras * 100 < questions * percent || buckets[current].extras < floorPerSecond
+        var allowed = extras * 100 < questions * percent
+        if !allowed && reserve >= 1 {
+            reserve -= 1
+            allowed = true
+        }
         if allowed {
             buckets[current].extras += 1
         } else {
             exhausted += 1
         }
         return allowed
+    }
+
+    private mutating func refill(now: ContinuousClock.Instant) {
+        defer { refilledAt = now }
+        guard let refilledAt, now > refilledAt else { return }
+        let (seconds, attoseconds) = (now - refilledAt).components
+        let elapsed = Double(seconds) + Double(attoseconds) / 1e18
+        reserve = min(Double(reserveCapacity), reserve + elapsed * Double(reservePerSecond))
     }
 
     /// The bucket for `now`'s second, emptied if it last held an older second.

@@ -26,12 +26,22 @@ final class StatusBoard: Sendable {
 
     /// True when `name` has eligible servers and every one of them is down.
     func isKnownDown(for name: DNSName) -> Bool {
+        every(for: name) { !$0.isUp }
+    }
+
+    /// True when `name` has eligible servers and every one of them is down or suspect: known
+    /// trouble, so a client with stale data is answered at once.
+    func hasNoHealthyServer(for name: DNSName) -> Bool {
+        every(for: name) { !$0.isUp || $0.isSuspect }
+    }
+
+    private func every(for name: DNSName, _ predicate: (ServerStatus) -> Bool) -> Bool {
         snapshot.withLock { state in
             let indices = state.routes.providers(for: name)
             var any = false
             for index in indices where index < state.providers.count {
                 for server in state.providers[index].servers {
-                    if server.isUp { return false }
+                    if !predicate(server) { return false }
                     any = true
                 }
             }

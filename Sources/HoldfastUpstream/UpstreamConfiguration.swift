@@ -106,9 +106,11 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     public var randomizeCase: Bool
     /// Replace a server's c-ares channel (and so its source port) after this many queries.
     public var rotateAfterQueries: Int
-    /// Attempts beyond a question's first: at most this share (percent) of the last 10 s of
-    /// questions, but at least 10 per second.
+    /// Extra attempts (sent while another of the question's attempts is live: hedges, the move
+    /// at an RTO, resends): this share (percent) of the last 10 s of questions...
     public var retryBudgetPercent: Int
+    /// ...plus a reserve of this many a second, ten seconds' worth usable at once.
+    public var retryBudgetMinPerSecond: Int
     /// An encrypted connection without queries for this long is closed (sooner when the server
     /// asks for less with edns-tcp-keepalive).
     public var tlsIdleTimeoutMs: Int
@@ -117,7 +119,7 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         policy: Policy = .failover, timeoutMs: Int = 1000, hedgeAfterMs: Int = 250, failureThreshold: Int = 3,
         probeIntervalSeconds: Int = 5, providers: [Provider], routes: [Route] = [],
         randomizeCase: Bool = true, rotateAfterQueries: Int = 100, retryBudgetPercent: Int = 20,
-        tlsIdleTimeoutMs: Int = 10_000
+        retryBudgetMinPerSecond: Int = 10, tlsIdleTimeoutMs: Int = 10_000
     ) {
         self.policy = policy
         self.timeoutMs = timeoutMs
@@ -129,6 +131,7 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         self.randomizeCase = randomizeCase
         self.rotateAfterQueries = rotateAfterQueries
         self.retryBudgetPercent = retryBudgetPercent
+        self.retryBudgetMinPerSecond = retryBudgetMinPerSecond
         self.tlsIdleTimeoutMs = tlsIdleTimeoutMs
     }
 }

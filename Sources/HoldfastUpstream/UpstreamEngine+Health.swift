@@ -3,13 +3,20 @@ import Logging
 
 extension UpstreamEngine {
     /// Performs what a health event asks for: probe a suspect server, log, observe, start or
-    /// stop periodic probing, and tell waiting questions whose every eligible server is now down.
+    /// stop periodic probing, fail the attempts waiting on a server marked down (their
+    /// questions move on), and tell waiting questions when no eligible server is healthy.
     func apply(_ action: ServerHealth.Action, to server: ServerState) {
         switch action {
         case .none:
             return
         case .sendProbe:
+            logger.debug("upstream server suspect; probing", metadata: [
+                "provider": "\(server.provider)", "server": "\(server.label)"])
             sendProbe(server)
+            publish()
+            notifyNoHealthyServer()
+        case .cleared:
+            schedulePublish()
         case .markedDown:
             logChange(of: server, level: .warning, "upstream server marked down", [
                 "error": "\(server.health.lastError?.description ?? "")"])
@@ -18,13 +25,26 @@ extension UpstreamEngine {
             // waiting questions are told.
             publish()
             observer?.serverStateChanged(provider: server.provider, server: server.label, isUp: false)
-            notifyAllDown()
+            failAttemptsWaiting(on: server)
+            notifyNoHealthyServer()
         case .markedUp:
             logChange(of: server, level: .notice, "upstream server up again", [:])
             if let timer = server.probeTimer { loop.cancel(timer) }
             server.probeTimer = nil
             publish()
             observer?.serverStateChanged(provider: server.provider, server: server.label, isUp: true)
+            onServerRecovered?()
+        }
+    }
+
+    /// A server was marked down: the attempts still waiting on it have failed, and each of
+    /// their questions moves on at once.
+    private func failAttemptsWaiting(on server: ServerState) {
+        let error = server.health.lastError ?? .timeout
+        for state in Array(questions.values) where !state.isFinished {
+            for candidate in state.candidates.indices where state.candidates[candidate] === server {
+                perform(state.machine.serverDown(candidate: candidate, error: error, servers: state.view), for: state)
+            }
         }
     }
 
@@ -46,28 +66,28 @@ extension UpstreamEngine {
         logger.log(level: level, message, metadata: metadata)
     }
 
-    private func notifyAllDown() {
+    /// Every eligible server of a waiting question is down or suspect: its clients with stale
+    /// data are answered at once (the question itself goes on).
+    private func notifyNoHealthyServer() {
         for state in questions.values {
-            guard let callback = state.onAllDown, !state.eligible.contains(where: \.isUsable) else { continue }
+            guard let callback = state.onAllDown, !state.eligible.contains(where: \.isHealthy) else { continue }
             state.onAllDown = nil
             callback()
         }
     }
 
     /// Sends one probe (a name the server answered before, else one another server answered,
-    /// else the last it was asked, else `. NS`),
-    /// judged at the server's RTO: silent with nothing else heard from the server is a failure.
+    /// else the last it was asked, else `. NS`). The probe fails on an error or when the
+    /// transport gives up after `timeout_ms` — never at an RTO: a slow server is not a dead one.
     func sendProbe(_ server: ServerState) {
         guard !server.removed, !isShutDown, server.health.probe != .inFlight else { return }
         let probe = probeQuestion(for: server)
-        logger.debug("probing upstream server", metadata: ["server": "\(server.label)", "suspect": "\(server.health.isUp)"])
-        guard let attempt = startAttempt(server: server, question: probe.question, dnssecOK: probe.dnssecOK, owner: nil) else {
+        logger.debug("probing upstream server", metadata: ["server": "\(server.label)", "down": "\(!server.health.isUp)"])
+        guard startAttempt(server: server, question: probe.question, dnssecOK: probe.dnssecOK, owner: nil) != nil else {
             apply(server.health.probeFailed(.networkError("cannot send"), now: .now), to: server)
             return
         }
         server.health.probeSent(now: .now)
-        attempt.rto = server.rtt.rto
-        attempt.rtoTimer = loop.schedule(after: attempt.rto) { [self] in rtoExpired(attempt) }
     }
 
     /// A name the server answered; else one another server answered, if routes send that name
@@ -122,7 +142,8 @@ extension UpstreamEngine {
             uniquingKeysWith: { first, _ in first })
         let transportChanged = new.timeoutMs != configuration.timeoutMs || new.rotateAfterQueries != configuration.rotateAfterQueries
             || new.tlsIdleTimeoutMs != configuration.tlsIdleTimeoutMs
-        if new.retryBudgetPercent != configuration.retryBudgetPercent { budget = Self.makeBudget(new, observer: observer) }
+        if new.retryBudgetPercent != configuration.retryBudgetPercent
+            || new.retryBudgetMinPerSecond != configuration.retryBudgetMinPerSecond { budget = Self.makeBudget(new, observer: observer) }
         configuration = new
         routes = RouteTable(new)
         var kept = Set<ObjectIdentifier>()

@@ -24,6 +24,8 @@ final class UpstreamEngine: @unchecked Sendable {
     var lastAnsweredQuestion: (question: DNSQuestion, dnssecOK: Bool)?
     var publishScheduled = false
     var isShutDown = false
+    /// Called when a down server comes back (the resolver empties its failure cache).
+    var onServerRecovered: (@Sendable () -> Void)?
 
     /// Valid-but-wrong-case replies from one server before 0x20 is turned off for it.
     static let caseMismatchLimit = 3
@@ -46,7 +48,8 @@ final class UpstreamEngine: @unchecked Sendable {
 
     /// The pool's retry budget for `configuration`, reporting refusals to `observer`.
     static func makeBudget(_ configuration: UpstreamConfiguration, observer: (any UpstreamObserver)?) -> RetryBudgetBox {
-        RetryBudgetBox(RetryBudget(percent: configuration.retryBudgetPercent)) { observer?.retryBudgetExhausted() }
+        RetryBudgetBox(RetryBudget(
+            percent: configuration.retryBudgetPercent, reservePerSecond: configuration.retryBudgetMinPerSecond)) { observer?.retryBudgetExhausted() }
     }
 
     /// A server's state and its transport (c-ares for `dns`, an encrypted one for `tls`/`https`).
@@ -101,6 +104,11 @@ final class UpstreamEngine: @unchecked Sendable {
             budget: budget)
         budget.value.questionStarted(now: .now)
         questions[ObjectIdentifier(state)] = state
+        if !eligible.contains(where: \.isHealthy), let callback = state.onAllDown {
+            // Known trouble is not waited out: clients with stale data get it now.
+            state.onAllDown = nil
+            callback()
+        }
         perform(state.machine.start(now: .now, servers: state.view), for: state)
     }
 
@@ -154,27 +162,21 @@ final class UpstreamEngine: @unchecked Sendable {
         completion(result)
     }
 
-    /// An attempt (a question's or a probe) stayed silent for its RTO. The silence counts
-    /// against the server only if nothing good came from it since the attempt was sent (a
-    /// server that answers other questions meanwhile is alive: this was a lost packet or a slow
-    /// name — and a probe's silence then is no failure). c-ares keeps waiting for the attempt
-    /// up to `timeout_ms`; a late answer still counts.
+    /// A question's attempt stayed silent for its RTO. Silence is not a failure: the server
+    /// becomes suspect (and is probed) only if nothing came from it since the attempt was sent
+    /// (a server that answers other questions meanwhile is alive: this was a lost packet or a
+    /// slow name), and the question may send another attempt (`QuestionMachine.silent`). The
+    /// transport keeps waiting for the attempt up to `timeout_ms`; a late answer still counts.
     func rtoExpired(_ attempt: Attempt) {
         attempt.rtoTimer = nil
         attempt.pastRTO = true
         let server = attempt.server
         if server.wasSilent(since: attempt.started) {
-            // Judged before backing off, so a probe it sends waits the RTO the silence was
-            // measured with and a dead server is known as fast as before.
-            let action = attempt.isProbe
-                ? server.health.probeFailed(.timeout, now: .now) : server.health.questionFailed(.timeout, now: .now)
-            apply(action, to: server)
+            apply(server.health.silentPastRTO(now: .now), to: server)
             // Only a silent server's RTO backs off. A lost packet while the server answers
             // others is the question's own (its resend waits twice as long): hundreds of
             // losses in one burst must not push every new question's RTO to `timeout_ms`.
             server.rtt.timedOut()
-        } else if attempt.isProbe {
-            apply(server.health.probeAnswered(now: .now), to: server)
         }
         schedulePublish()
         guard let state = attempt.question, !state.isFinished else { return }
@@ -242,11 +244,14 @@ final class UpstreamEngine: @unchecked Sendable {
         } else {
             server.failures += 1
             if case .failure(let error) = verdict {
-                if attempt.pastRTO {
+                if attempt.isProbe {
+                    apply(server.health.probeFailed(error, now: .now), to: server)
+                } else if error == .timeout && !server.wasSilent(since: attempt.started) {
+                    // Silent for `timeout_ms` while the server answered others: a lost packet
+                    // or a slow name, not the server's failure.
                     server.health.noteLateFailure(error)
                 } else {
-                    let action = attempt.isProbe ? server.health.probeFailed(error, now: .now) : server.health.questionFailed(error, now: .now)
-                    apply(action, to: server)
+                    apply(server.health.questionFailed(error, now: .now), to: server)
                 }
             }
         }

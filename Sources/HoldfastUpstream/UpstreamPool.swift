@@ -31,8 +31,8 @@ public final class UpstreamPool: Sendable {
     /// Answers one question upstream; `completion` runs once, on the c-ares loop thread (or on
     /// the caller's, at once, when every eligible server is known to be down, `.allDown`, or the
     /// pool is shut down). Keep it short: it runs where every reply is read. `onAllDown` fires
-    /// (once, on the loop thread) if every eligible server goes down while this question waits —
-    /// the question keeps going. One wake of the loop thread per question, no `Task`.
+    /// (once, on the loop thread) when no eligible server is healthy — every one down or
+    /// suspect — at the start or while this question waits; the question keeps going. One wake of the loop thread per question, no `Task`.
     public func start(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)? = nil,
                       completion: @escaping @Sendable (UpstreamResult) -> Void) {
         if board.isKnownDown(for: question.name) { return completion(.allDown) }
@@ -59,6 +59,15 @@ public final class UpstreamPool: Sendable {
 
     /// Cheap: true when every eligible server for `name` is down.
     public func isKnownDown(for name: DNSName) -> Bool { board.isKnownDown(for: name) }
+
+    /// Cheap: true when every eligible server for `name` is down or suspect.
+    public func hasNoHealthyServer(for name: DNSName) -> Bool { board.hasNoHealthyServer(for: name) }
+
+    /// `handler` runs (on the loop thread) each time a server marked down comes back.
+    public func onServerRecovered(_ handler: @escaping @Sendable () -> Void) {
+        let engine = self.engine
+        _ = loop.execute { engine.onServerRecovered = handler }
+    }
 
     /// Providers → servers: address, state, smoothed RTT, failures, last error, counters.
     public func status() -> [ProviderStatus] { board.providers }

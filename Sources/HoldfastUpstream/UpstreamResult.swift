@@ -104,7 +104,11 @@ public enum TLSHandshakeResult: String, Sendable, CaseIterable {
 /// A snapshot of one server for `/upstreams` and `holdfastctl upstreams`.
 public struct ServerStatus: Sendable, Equatable {
     public var address: String
+    /// Not marked down (a suspect server is up).
     public var isUp: Bool
+    /// Up, but being checked by a probe after a silence or `failure_threshold` failures in a
+    /// row: asked only after the healthy servers.
+    public var isSuspect: Bool = false
     /// Smoothed RTT in milliseconds; nil until measured.
     public var smoothedRTTMs: Double?
     /// Current retransmission timeout in milliseconds.

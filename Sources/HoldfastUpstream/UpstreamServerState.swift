@@ -43,7 +43,11 @@ final class ServerState {
         self.rtt = SmoothedRTT(ceilingMs: Double(max(1, configuration.timeoutMs)))
     }
 
+    /// Not down and not removed: questions may be sent here (suspect servers after the others).
     var isUsable: Bool { health.isUp && !removed }
+
+    /// Usable and not suspect.
+    var isHealthy: Bool { health.isHealthy && !removed }
 
     /// True when nothing good came from this server since `instant`.
     func wasSilent(since instant: ContinuousClock.Instant) -> Bool {
@@ -53,7 +57,7 @@ final class ServerState {
 
     var status: ServerStatus {
         ServerStatus(
-            address: label, isUp: health.isUp, smoothedRTTMs: rtt.smoothed, retransmitTimeoutMs: rtt.rtoMs,
+            address: label, isUp: health.isUp, isSuspect: health.isSuspect, smoothedRTTMs: rtt.smoothed, retransmitTimeoutMs: rtt.rtoMs,
             consecutiveFailures: health.consecutiveFailures, lastError: health.lastError?.description,
             queries: queries, failures: failures, caseRandomization: caseRandomization,
             transport: transportKind.name, connection: transport.statistics)
@@ -69,10 +73,11 @@ final class QuestionState {
     var completion: (@Sendable (UpstreamResult) -> Void)?
     /// Usable servers at the start, in the order the policy tries them.
     let candidates: [ServerState]
-    /// Every server of every eligible provider (for the "all down" check while waiting).
+    /// Every server of every eligible provider (for the "no healthy server" check while waiting).
     let eligible: [ServerState]
     var machine: QuestionMachine
     var hedgeTimer: TimerHeap.ID?
+    /// Fired once when no eligible server is healthy (every one down or suspect).
     var onAllDown: (@Sendable () -> Void)?
 
     init(question: DNSQuestion, dnssecOK: Bool, completion: @escaping @Sendable (UpstreamResult) -> Void,
@@ -102,6 +107,7 @@ struct CandidateView: QuestionMachine.Servers {
     let candidates: [ServerState]
     let budget: RetryBudgetBox
     func isUsable(_ candidate: Int) -> Bool { candidates[candidate].isUsable }
+    func isSuspect(_ candidate: Int) -> Bool { candidates[candidate].health.isSuspect }
     func rto(_ candidate: Int) -> Duration { candidates[candidate].rtt.rto }
     func resendsToSameServer(_ candidate: Int) -> Bool { !candidates[candidate].transport.isEncrypted }
     func allowExtraAttempt() -> Bool {

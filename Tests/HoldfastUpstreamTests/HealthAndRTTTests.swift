@@ -38,19 +38,23 @@ import Testing
     }
 }
 
-/// The health state machine on its own: instants passed by hand, no sockets.
+/// The health state machine on its own: instants passed by hand, no sockets. Suspect after
+/// `failure_threshold` failures in a row or a silence past an RTO; down only when the probe of a
+/// suspect server fails; any answer clears it.
 @Suite struct ServerHealthTests {
     let start = ContinuousClock.now
 
     @Test(arguments: [1, 3, 5])
-    func downOnlyAfterThresholdFailuresAndAFailedProbe(threshold: Int) {
+    func suspectAfterThresholdFailuresInARowThenDownWhenItsProbeFails(threshold: Int) {
         var health = ServerHealth(failureThreshold: threshold, probeInterval: .seconds(5))
-        #expect(health.questionFailed(.timeout, now: start) == .sendProbe)  // suspect: probe at once
-        #expect(health.isSuspect)
-        health.probeSent(now: start)
         for index in 1..<threshold {
-            #expect(health.questionFailed(.timeout, now: start + .milliseconds(index)) == .none)
+            #expect(health.questionFailed(.serverFailure, now: start + .milliseconds(index)) == .none)
+            #expect(health.isHealthy, "fewer than failure_threshold failures leave the server healthy")
         }
+        #expect(health.questionFailed(.serverFailure, now: start + .milliseconds(threshold)) == .sendProbe)
+        #expect(health.isSuspect && health.isUp)
+        health.probeSent(now: start + .milliseconds(threshold))
+        #expect(health.questionFailed(.serverFailure, now: start + .milliseconds(threshold + 1)) == .none)
         #expect(health.isUp, "failures alone never mark a server down")
         #expect(health.probeFailed(.serverFailure, now: start + .milliseconds(100)) == .markedDown)
         #expect(!health.isUp)
@@ -58,46 +62,66 @@ import Testing
         #expect(health.questionFailed(.timeout, now: start + .seconds(1)) == .none)
     }
 
-    @Test func probeFailedFirstThenTheThresholdFailureMarksDown() {
+    @Test("A silence past an RTO makes the server suspect at once, but is no failure")
+    func silenceMakesSuspectWithoutCounting() {
         var health = ServerHealth(failureThreshold: 3, probeInterval: .seconds(5))
-        #expect(health.questionFailed(.refused, now: start) == .sendProbe)
+        #expect(health.silentPastRTO(now: start) == .sendProbe)
+        #expect(health.isSuspect)
+        #expect(health.consecutiveFailures == 0)
         health.probeSent(now: start)
-        #expect(health.probeFailed(.refused, now: start) == .none)  // 1 failure < threshold
-        #expect(health.questionFailed(.refused, now: start) == .none)
-        #expect(health.questionFailed(.refused, now: start) == .markedDown)
+        #expect(health.silentPastRTO(now: start + .milliseconds(50)) == .none, "one probe in flight")
+        #expect(health.isUp)
+    }
+
+    @Test("A server that answered in 1 ms and now takes 400 ms (timeout 1000 ms) is never marked down")
+    func aSlowServerIsNotADeadOne() {
+        var health = ServerHealth(failureThreshold: 3, probeInterval: .seconds(5))
+        #expect(health.questionAnswered(now: start) == .none)  // 1 ms, a moment ago
+        // Thirty questions silent past the 50 ms RTO floor: suspect, one probe.
+        #expect(health.silentPastRTO(now: start + .milliseconds(51)) == .sendProbe)
+        health.probeSent(now: start + .milliseconds(51))
+        for index in 1..<30 { #expect(health.silentPastRTO(now: start + .milliseconds(51 + index)) == .none) }
+        // The answers (and the probe's) arrive after 400 ms: healthy again, never down.
+        #expect(health.questionAnswered(now: start + .milliseconds(451)) == .cleared)
+        #expect(health.isHealthy)
+        #expect(health.probeAnswered(now: start + .milliseconds(452)) == .none)
+        #expect(health.probe == .idle)
+    }
+
+    @Test func aProbeThatFailsAfterTheServerWasClearedMarksNothingDown() {
+        var health = ServerHealth(failureThreshold: 3, probeInterval: .seconds(5))
+        _ = health.silentPastRTO(now: start)
+        health.probeSent(now: start)
+        #expect(health.questionAnswered(now: start + .milliseconds(10)) == .cleared)
+        #expect(health.probeFailed(.timeout, now: start + .seconds(1)) == .none)
+        #expect(health.isHealthy)
     }
 
     @Test func answeredProbeClearsTheCountSoBrokenNamesMarkNobodyDown() {
         var health = ServerHealth(failureThreshold: 3, probeInterval: .seconds(5))
-        // Twenty names that fail everywhere, each followed by the probe of a good name.
+        // Twenty rounds of names that fail everywhere, each run cleared by the probe of a good name.
         for round in 0..<20 {
             let now = start + .milliseconds(round * 10)
+            #expect(health.questionFailed(.serverFailure, now: now) == .none)
+            #expect(health.questionFailed(.serverFailure, now: now) == .none)
             #expect(health.questionFailed(.serverFailure, now: now) == .sendProbe)
             health.probeSent(now: now)
-            #expect(health.questionFailed(.serverFailure, now: now) == .none)
-            #expect(health.questionFailed(.serverFailure, now: now) == .none)
-            #expect(health.questionFailed(.serverFailure, now: now) == .none)  // past the threshold, probe in flight
-            #expect(health.probeAnswered(now: now) == .none)
+            #expect(health.questionFailed(.serverFailure, now: now) == .none)  // probe in flight
+            #expect(health.probeAnswered(now: now) == .cleared)
             #expect(health.consecutiveFailures == 0)
         }
-        #expect(health.isUp)
+        #expect(health.isHealthy)
     }
 
-    @Test func answerInBetweenResetsTheCountAndAFailedProbe() {
+    @Test func anAnswerInBetweenResetsTheCount() {
         var health = ServerHealth(failureThreshold: 3, probeInterval: .seconds(5))
         _ = health.questionFailed(.timeout, now: start)
-        health.probeSent(now: start)
-        _ = health.probeFailed(.timeout, now: start)
         _ = health.questionFailed(.timeout, now: start)
         #expect(health.questionAnswered(now: start) == .none)
         #expect(health.consecutiveFailures == 0)
-        #expect(health.probe == .idle)
-        // A new run of failures needs a new failed probe.
-        #expect(health.questionFailed(.timeout, now: start) == .sendProbe)
-        health.probeSent(now: start)
         #expect(health.questionFailed(.timeout, now: start) == .none)
         #expect(health.questionFailed(.timeout, now: start) == .none)
-        #expect(health.isUp)
+        #expect(health.isHealthy)
     }
 
     @Test func downServerIsProbedEveryIntervalAndComesBackOnSuccess() {
@@ -114,7 +138,7 @@ import Testing
         #expect(health.isProbeDue(now: start + .seconds(10)))
         health.probeSent(now: start + .seconds(10))
         #expect(health.probeAnswered(now: start + .seconds(10)) == .markedUp)
-        #expect(health.isUp)
+        #expect(health.isHealthy)
         #expect(health.nextProbeAt == nil)
     }
 

@@ -13,11 +13,14 @@ import Testing
         var budget = Budget()
         /// Candidates reached over a stream (TLS): never resent to on silence.
         var streams: Set<Int> = []
+        /// Candidates being checked by a probe: asked after the others.
+        var suspect: Set<Int> = []
         init(_ count: Int, rto: Duration = .milliseconds(50)) {
             usable = Array(repeating: true, count: count)
             rtos = Array(repeating: rto, count: count)
         }
         func isUsable(_ candidate: Int) -> Bool { usable[candidate] }
+        func isSuspect(_ candidate: Int) -> Bool { suspect.contains(candidate) }
         func rto(_ candidate: Int) -> Duration { rtos[candidate] }
         func resendsToSameServer(_ candidate: Int) -> Bool { !streams.contains(candidate) }
         func allowExtraAttempt() -> Bool {
@@ -147,15 +150,17 @@ import Testing
         #expect(question.failed(attempt: attempt, error: .timeout, servers: servers) == [.failed(.timeout)])
     }
 
-    @Test func aFailureAfterTheRTODoesNotMoveTheQuestionAgain() {
+    @Test("An attempt that fails after its RTO (the question moved on) still moves it on: no server twice")
+    func aFailureAfterTheRTOMovesTheQuestionOnToAServerNotYetAsked() {
         var question = machine(providers: ["a", "b", "c"], hedge: nil)
         let servers = Servers(3)
         _ = question.start(now: t0, servers: servers)
         _ = question.silent(attempt: 0, now: t0 + .milliseconds(50), servers: servers)  // → b
-        #expect(question.failed(attempt: 0, error: .timeout, servers: servers) == [])  // c-ares gives up on a
-        #expect(question.failed(attempt: 1, error: .serverFailure, servers: servers) == [
+        #expect(question.failed(attempt: 0, error: .timeout, servers: servers) == [
             .send(attempt: 2, candidate: 2, rto: .milliseconds(50)),
         ])
+        #expect(question.failed(attempt: 1, error: .serverFailure, servers: servers) == [])  // c still live
+        #expect(question.failed(attempt: 2, error: .refused, servers: servers) == [.failed(.refused)])
     }
 
     @Test func rtosNeverExceedTheTimeout() {
@@ -165,14 +170,37 @@ import Testing
         ])
     }
 
-    @Test func aSilentServerThatWentDownIsResentElsewhere() {
-        var question = machine(providers: ["a", "b"], hedge: nil)
-        var servers = Servers(2)
+    @Test("A server marked down while an attempt waits on it: the attempt has failed, the question moves on at once")
+    func aServerMarkedDownFailsItsWaitingAttempts() {
+        var question = machine(providers: ["a", "b", "c"], hedge: nil)
+        var servers = Servers(3)
+        servers.budget.left = 1
         _ = question.start(now: t0, servers: servers)
-        _ = question.silent(attempt: 0, now: t0 + .milliseconds(50), servers: servers)  // → b
-        servers.usable[1] = false
-        #expect(question.silent(attempt: 1, now: t0 + .milliseconds(100), servers: servers) == [
-            .send(attempt: 2, candidate: 0, rto: .milliseconds(50)),
+        #expect(question.silent(attempt: 0, now: t0 + .milliseconds(50), servers: servers) == [
+            .send(attempt: 1, candidate: 1, rto: .milliseconds(50)),
+        ])
+        servers.usable[0] = false  // a's probe failed
+        #expect(question.serverDown(candidate: 0, error: .timeout, servers: servers) == [
+            .send(attempt: 2, candidate: 2, rto: .milliseconds(50)),
+        ])
+        #expect(servers.budget.refused == 0, "moving on after a failure never asks the budget")
+        #expect(question.serverDown(candidate: 0, error: .timeout, servers: servers) == [])
+        // The given-up attempt's late answer still completes the question.
+        #expect(question.answered(attempt: 0) == [.answered(attempt: 0)])
+    }
+
+    @Test("Suspect servers are asked after the healthy ones, also when moving on")
+    func suspectServersComeLast() {
+        var question = machine(providers: ["a", "a", "b"], hedge: nil)
+        var servers = Servers(3)
+        servers.suspect = [0]
+        #expect(question.start(now: t0, servers: servers) == [.send(attempt: 0, candidate: 1, rto: .milliseconds(50))])
+        servers.suspect = [0, 2]
+        #expect(question.failed(attempt: 0, error: .serverFailure, servers: servers) == [
+            .send(attempt: 1, candidate: 0, rto: .milliseconds(50)),
+        ])
+        #expect(question.failed(attempt: 1, error: .serverFailure, servers: servers) == [
+            .send(attempt: 2, candidate: 2, rto: .milliseconds(50)),
         ])
     }
 
@@ -185,13 +213,34 @@ import Testing
 
     // MARK: The retry budget
 
-    @Test func anExhaustedBudgetStopsRetriesAndTheQuestionEndsWithItsError() {
+    @Test("Failing over is never refused: an empty budget still moves a failed question to every server not yet asked")
+    func failingOverIsNeverRefused() {
         var question = machine(providers: ["a", "b", "c"])
         let servers = Servers(3)
         servers.budget.left = 0
         _ = question.start(now: t0, servers: servers)  // the first attempt is never limited
-        #expect(question.failed(attempt: 0, error: .serverFailure, servers: servers) == [.failed(.serverFailure)])
+        #expect(question.failed(attempt: 0, error: .networkError("ECONNREFUSED"), servers: servers) == [
+            .send(attempt: 1, candidate: 1, rto: .milliseconds(50)),
+        ])
+        #expect(question.failed(attempt: 1, error: .serverFailure, servers: servers) == [
+            .send(attempt: 2, candidate: 2, rto: .milliseconds(50)),
+        ])
+        #expect(question.failed(attempt: 2, error: .serverFailure, servers: servers) == [.failed(.serverFailure)])
+        #expect(servers.budget.refused == 0)
+    }
+
+    @Test("A silent first attempt whose move the budget refuses fails at timeout_ms, then moves on unbudgeted")
+    func refusedMoveWaitsForTheTimeoutThenMovesOn() {
+        var question = machine(providers: ["a", "b"], hedge: nil)
+        let servers = Servers(2)
+        servers.budget.left = 0
+        _ = question.start(now: t0, servers: servers)
+        #expect(question.silent(attempt: 0, now: t0 + .milliseconds(50), servers: servers) == [])
         #expect(servers.budget.refused == 1)
+        #expect(question.failed(attempt: 0, error: .timeout, servers: servers) == [
+            .send(attempt: 1, candidate: 1, rto: .milliseconds(50)),
+        ])
+        #expect(question.answered(attempt: 1) == [.answered(attempt: 1)])
     }
 
     @Test func anExhaustedBudgetStopsHedgesAndResendsButTheQuestionWaitsForItsAttempt() {
@@ -206,14 +255,17 @@ import Testing
         #expect(servers.budget.refused == 2)
     }
 
-    @Test func raceSendsOnlyWhatTheBudgetAllows() {
+    @Test("race asks every provider whatever the budget says: its fan-out is the policy, not a retry")
+    func raceIsNeverBudgeted() {
         var question = machine(.race, providers: ["a", "b", "c"])
         let servers = Servers(3)
-        servers.budget.left = 1
+        servers.budget.left = 0
         #expect(question.start(now: t0, servers: servers) == [
             .send(attempt: 0, candidate: 0, rto: .milliseconds(50)),
             .send(attempt: 1, candidate: 1, rto: .milliseconds(50)),
+            .send(attempt: 2, candidate: 2, rto: .milliseconds(50)),
         ])
+        #expect(servers.budget.refused == 0)
     }
 
     @Test func theBudgetIsAskedOnlyWhenThereIsSomewhereToSend() {
@@ -230,23 +282,39 @@ import Testing
 @Suite struct RetryBudgetTests {
     let t0 = ContinuousClock.now
 
-    @Test("20 % of the last 10 s of questions, and at least 10 per second")
-    func shareAndFloor() {
-        var budget = RetryBudget(percent: 20, floorPerSecond: 10)
-        // 1,000 questions in one second: 200 extras allowed (the floor is within them).
+    @Test("20 % of the last 10 s of questions, then the reserve")
+    func shareThenReserve() {
+        var budget = RetryBudget(percent: 20, reservePerSecond: 10)
+        // 1,000 questions in one second: 200 extras from the share, 100 from the full reserve.
         for _ in 0..<1000 { budget.questionStarted(now: t0) }
         var allowed = 0
         for _ in 0..<500 { if budget.spendExtra(now: t0) { allowed += 1 } }
-        #expect(allowed == 200)
-        #expect(budget.exhausted == 300)
-        // Nine seconds later the window still holds them: only the floor (10 in that second).
+        #expect(allowed == 300)
+        #expect(budget.exhausted == 200)
+        // Nine seconds later the share is spent; the reserve refilled 90 of its 100.
         allowed = 0
-        for _ in 0..<50 { if budget.spendExtra(now: t0 + .seconds(9)) { allowed += 1 } }
-        #expect(allowed == 10)
+        for _ in 0..<200 { if budget.spendExtra(now: t0 + .seconds(9)) { allowed += 1 } }
+        #expect(allowed == 90)
+    }
+
+    @Test("A fresh daemon has the room of a busy one: a burst may use the whole reserve at once")
+    func aFreshDaemonCanSpendTheReserveInABurst() {
+        var budget = RetryBudget(percent: 20, reservePerSecond: 10)
+        for _ in 0..<50 { budget.questionStarted(now: t0) }
+        var allowed = 0
+        for _ in 0..<200 { if budget.spendExtra(now: t0) { allowed += 1 } }
+        #expect(allowed == 10 + 100)  // 20 % of 50, and the reserve of 10 × 10 s
+        // Refills at 10 a second, never beyond its size.
+        allowed = 0
+        for _ in 0..<20 { if budget.spendExtra(now: t0 + .milliseconds(1500)) { allowed += 1 } }
+        #expect(allowed == 15)
+        allowed = 0
+        for _ in 0..<300 { if budget.spendExtra(now: t0 + .seconds(100)) { allowed += 1 } }
+        #expect(allowed == 100)
     }
 
     @Test func theWindowForgetsOldSeconds() {
-        var budget = RetryBudget(percent: 20, floorPerSecond: 0)
+        var budget = RetryBudget(percent: 20, reservePerSecond: 0)
         for _ in 0..<100 { budget.questionStarted(now: t0) }
         var allowed = 0
         for _ in 0..<100 { if budget.spendExtra(now: t0) { allowed += 1 } }
@@ -257,13 +325,6 @@ import Testing
         do { let allowed = budget.spendExtra(now: t0 + .seconds(10)); #expect(allowed) }
         do { let allowed = budget.spendExtra(now: t0 + .seconds(10)); #expect(allowed) }
         do { let allowed = budget.spendExtra(now: t0 + .seconds(10)); #expect(!allowed) }
-    }
-
-    @Test func withNoQuestionsTheFloorStillAllowsTenPerSecond() {
-        var budget = RetryBudget(percent: 20)
-        var allowed = 0
-        for _ in 0..<30 { if budget.spendExtra(now: t0 + .seconds(3)) { allowed += 1 } }
-        #expect(allowed == 10)
     }
 }
 
