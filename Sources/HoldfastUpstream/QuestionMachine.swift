@@ -130,7 +130,7 @@ struct QuestionMachine {
     }
 
     /// `attempt` stayed silent for its RTO — not a failure: another attempt, at the next usable
-    /// candidate not yet asked, else at the same server again with at least twice the RTO, while
+    /// candidate not yet asked, else at the same server again with its RTO doubled per resend, while
     /// the question is younger than `settings.timeout`. Both are extra attempts (the silent one
     /// is still live): the retry budget decides, and when it refuses, the question waits for the
     /// live attempt, which fails at `timeout_ms` at the latest and then moves on unbudgeted.
@@ -145,8 +145,10 @@ struct QuestionMachine {
             if servers.allowExtraAttempt() { send(next, rto: servers.rto(next), into: &actions) }
         } else if servers.isUsable(silent.candidate), servers.resendsToSameServer(silent.candidate),
                   servers.allowExtraAttempt() {
+            // Backed off from the server's RTO now (measured since, perhaps), doubling per resend.
             resends += 1
-            send(silent.candidate, rto: max(servers.rto(silent.candidate), silent.rto * 2), into: &actions)
+            let backoff = servers.rto(silent.candidate) * (1 << min(resends, 10))
+            send(silent.candidate, rto: backoff, into: &actions)
         }
         return actions  // empty when the budget refused: the silent attempt is still waited for
     }
