@@ -155,7 +155,24 @@ public final class HoldTable: Sendable {
         }
     }
 
-    /// Ends holds (every type and DO variant of `name` with `type`); the memory stays so the
+    /// Ends the hold of one question, if active; the memory stays (see `release`).
+    func end(_ key: CacheKey) -> HeldAnswer? {
+        records.withLock { records in
+            guard var held = records[key], held.active else { return nil }
+            held.active = false
+            records[key] = held
+            recount(records)
+            return held
+        }
+    }
+
+    /// Counts an answer served from the hold of `key` outside `serve` (a fetch's outcome).
+    func noteServed(_ key: CacheKey) {
+        guard !isEmpty else { return }
+        records.withLock { records in records[key]?.served &+= 1 }
+    }
+
+    /// Ends holds (every DO variant of `name` with `type`); the memory stays so the
     /// name is not held again until it had an answer with data. Returns how many ended.
     func release(name: DNSName, type: DNSType) -> [HeldAnswer] {
         records.withLock { records in

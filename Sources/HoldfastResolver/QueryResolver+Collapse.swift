@@ -67,7 +67,7 @@ extension QueryResolver {
             let via = UpstreamVia(provider: provider, server: server, attempts: attempts)
             if Self.hasData(message, for: question) { return done(storeAnswer(message, key: key, via: via, now: now)) }
             if Self.isFiltered(message) {
-                if let ended = holds.release(name: key.name, type: key.type).first(where: { $0.key == key }) {
+                if let ended = holds.end(key) {
                     holdEnded(ended, why: "upstream answers with a filtering EDE (\(provider))")
                 }
                 return done(storeAnswer(message, key: key, via: via, now: now))
@@ -275,7 +275,6 @@ extension QueryResolver {
     public func release(name: DNSName, type: DNSType) -> Int {
         let released = holds.release(name: name, type: type)
         for held in released { holdEnded(held, why: "released by the operator") }
-        // The next question goes upstream at once rather than to a stale copy's recheck timer.
         return released.count
     }
 }

@@ -225,7 +225,10 @@ public final class QueryResolver: Sendable {
     private func deliver(_ event: FlightEvent, key: CacheKey, query: ClientQuery, observer: some ResolverObserver,
                          respond: @Sendable (Resolution) -> Void) {
         let resolution = resolution(for: event, key: key, query: query)
-        if resolution.source == .held { observer.lastKnownGoodKept(name: key.name) }
+        if resolution.source == .held {
+            holds.noteServed(key)
+            observer.lastKnownGoodKept(name: key.name)
+        }
         observer.answered(
             query, rcode: resolution.reply.rcode, source: resolution.source, provider: resolution.via?.provider,
             latencyNanos: monotonicNanoseconds() &- query.receivedNanos)

@@ -50,6 +50,7 @@ import Testing
         #expect(try harness.answersSynchronously(Self.name))
         Self.expectHeld(try await harness.ask(Self.name))
         #expect(harness.observer.count(.held) == 3)
+        #expect(harness.resolver.heldNames().first?.answersServed == 3)
     }
 
     @Test func heldForExactlyCollapseHoldThenTheEmptyAnswerPassesThrough() async throws {
@@ -189,6 +190,19 @@ import Testing
         #expect(answer.rcode == .nxDomain)
         #expect(harness.upstream.confirmAsked == 0)
         #expect(harness.resolver.holds.count == 0)
+    }
+
+    @Test func aFilteringEDEEndsAHold() async throws {
+        let harness = Harness()
+        Self.expectHeld(try await Self.collapsed(harness, .nxdomain))
+        harness.upstream.script(.answerWithEDE(rcode: .nxDomain, code: 17))
+        harness.clock.advance(seconds: 31)
+        Self.expectHeld(try await harness.ask(Self.name))  // served held, re-checked behind it
+        await harness.settle()
+        #expect(harness.resolver.holds.count == 0)
+        let filtered = try await harness.ask(Self.name)
+        #expect(filtered.rcode == .nxDomain)
+        #expect(filtered.answers.isEmpty)
     }
 
     @Test func guardOffForUnlistedNamesWhenCollapseHoldIsZero() async throws {
