@@ -81,6 +81,8 @@ public final class HoldTable: Sendable {
     private let records = Mutex<[CacheKey: HeldAnswer]>([:])
     /// Active holds (the fast path's check and the gauge).
     private let activeCount = Atomic<Int>(0)
+    /// Records, active or remembered: an answer with data skips the lock while there are none.
+    private let recordCount = Atomic<Int>(0)
     private let capacity: Int
 
     public init(capacity: Int = 10_000) {
@@ -93,7 +95,10 @@ public final class HoldTable: Sendable {
     var isEmpty: Bool { count == 0 }
 
     /// The record for `key`, active or not.
-    func record(_ key: CacheKey) -> HeldAnswer? { records.withLock { $0[key] } }
+    func record(_ key: CacheKey) -> HeldAnswer? {
+        guard recordCount.load(ordering: .relaxed) > 0 else { return nil }
+        return records.withLock { $0[key] }
+    }
 
     /// Every record (tests, persistence).
     public func all() -> [HeldAnswer] { records.withLock { Array($0.values) } }
@@ -147,7 +152,7 @@ public final class HoldTable: Sendable {
     /// Returns the hold that was active, if any.
     @discardableResult
     func answered(_ key: CacheKey) -> HeldAnswer? {
-        guard !records.withLock({ $0.isEmpty }) else { return nil }
+        guard recordCount.load(ordering: .relaxed) > 0 else { return nil }
         return records.withLock { records in
             guard let held = records.removeValue(forKey: key) else { return nil }
             recount(records)
@@ -215,6 +220,7 @@ public final class HoldTable: Sendable {
 
     private func recount(_ records: [CacheKey: HeldAnswer]) {
         activeCount.store(records.values.reduce(0) { $0 + ($1.active ? 1 : 0) }, ordering: .relaxed)
+        recordCount.store(records.count, ordering: .relaxed)
     }
 }
 
