@@ -147,7 +147,8 @@ extension ResilienceSuites {
             await stack.stop()
         }
 
-        /// `hold` and `release` on a live daemon, holds kept across a restart (the cache file).
+        /// `hold` and `release` on a live daemon, holds kept across a reload and a restart (the
+        /// cache file).
         @Test func operatorHoldAndReleaseAcrossARestart() async throws {
             var upstreams: [FakeUpstream] = []
             for _ in 0..<2 {
@@ -167,6 +168,10 @@ extension ResilienceSuites {
             #expect(hold.status == 0, "\(hold)")
             #expect(hold.stdout.hasPrefix("holding \(Self.name). A until "), "\(hold)")
             #expect(hold.stdout.contains("(2h 00m 00s): 192.0.2.44") || hold.stdout.contains("(1h 59m 59s): 192.0.2.44"), "\(hold)")
+            // Reloaded: the hold is still there.
+            let reload = try await stack.ctl(["reload"])
+            #expect(reload.status == 0, "\(reload)")
+            #expect(try await stack.ctl(["--json", "held"]).json?["count"].int == 1)
             // Restarted: the hold is still there.
             let code = await stack.daemon.stop()
             #expect(code == 0)
