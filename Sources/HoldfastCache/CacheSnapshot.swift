@@ -34,6 +34,8 @@ public struct CacheSnapshot: Sendable {
     }
 
     public internal(set) var entries: [Entry]
+    /// The resolver's holds (collapse guard, operator), persisted with the entries.
+    public var holds: [SnapshotHold] = []
 
     public init() { entries = [] }
     init(entries: [Entry]) { self.entries = entries }

@@ -2,19 +2,22 @@
 ///
 /// Format (all integers little-endian):
 /// ```
-/// header (40 bytes): magic "HFCACHE\x1A" · version u32 (=1) · header length u32 (=40)
+/// header (40 bytes): magic "HFCACHE\x1A" · version u32 (=2; 1 is read too) · header length u32 (=40)
 ///                    · entry count u64 · payload length u64 · payload checksum u64
 /// entry  (24 bytes + variable): stored-at wall clock, ms since 1970 i64 · TTL s u32
 ///                    · type u16 · class u16 · rcode u16 · flags u8 (1 = DO, 2 = negative)
 ///                    · question name length u8 · TTL offset count u16 · answer length u16
 ///                    · offsets (u16 each) · answer bytes (StoredAnswer.bytes; the key's
 ///                      name is the answer's question)
+/// holds  (version 2 only, after the last entry): see `SnapshotHolds.swift`
 /// ```
 /// The checksum is a 64-bit multiply/xor-shift hash over the payload's 64-bit words. Reading
 /// validates everything, so a damaged file yields a `SnapshotError`, never a bad entry.
 public enum CacheSnapshotFile {
     static let magic: [UInt8] = [0x48, 0x46, 0x43, 0x41, 0x43, 0x48, 0x45, 0x1A]
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
+    /// The format before holds were kept; still read (its files have no holds block).
+    static let versionWithoutHolds: UInt32 = 1
     static let headerLength = 40
     static let entryHeaderLength = 24
     static let maximumAnswerLength = 16_384
@@ -44,7 +47,8 @@ public enum CacheSnapshotFile {
         let entries = snapshot.entries.filter { entry in
             entry.key.nameStart == 12 && entry.key.bytes.count <= maximumAnswerLength && entry.ttlOffsets.count <= 0xFFFF
         }
-        var size = headerLength
+        let holds = encodeHolds(snapshot.holds, now: now)
+        var size = headerLength + holds.count
         for entry in entries { size += entryHeaderLength + 2 * entry.ttlOffsets.count + entry.key.bytes.count }
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             let raw = UnsafeMutableRawBufferPointer(buffer)
@@ -68,6 +72,9 @@ public enum CacheSnapshotFile {
                     UnsafeMutableRawBufferPointer(rebasing: raw[offset..<(offset + answer.count)]).copyMemory(from: answer)
                 }
                 offset += entry.key.bytes.count
+            }
+            holds.withUnsafeBytes { block in
+                UnsafeMutableRawBufferPointer(rebasing: raw[offset..<(offset + block.count)]).copyMemory(from: block)
             }
             for index in 0..<8 { raw[index] = magic[index] }
             raw.storeBytes(of: version.littleEndian, toByteOffset: 8, as: UInt32.self)

@@ -4,22 +4,22 @@ extension CacheSnapshotFile {
     /// Parses and validates a whole snapshot file. Never traps on any input.
     static func decode(_ bytes: [UInt8], wallClockNow: Double) throws(SnapshotError) -> CacheSnapshot {
         let now = milliseconds(wallClockNow)
-        let result: Result<[CacheSnapshot.Entry], SnapshotError> = bytes.withUnsafeBytes { raw in
+        let result: Result<CacheSnapshot, SnapshotError> = bytes.withUnsafeBytes { raw in
             do throws(SnapshotError) {
-                return .success(try decodeEntries(raw, now: now))
+                return .success(try decodeSnapshot(raw, now: now))
             } catch {
                 return .failure(error)
             }
         }
-        return CacheSnapshot(entries: try result.get())
+        return try result.get()
     }
 
-    private static func decodeEntries(_ raw: UnsafeRawBufferPointer, now: Int64) throws(SnapshotError) -> [CacheSnapshot.Entry] {
+    private static func decodeSnapshot(_ raw: UnsafeRawBufferPointer, now: Int64) throws(SnapshotError) -> CacheSnapshot {
         let prefix = min(raw.count, magic.count)
         for index in 0..<prefix where raw[index] != magic[index] { throw .foreign }
         guard raw.count >= 12 else { throw .truncated(expected: headerLength, actual: raw.count) }
         let fileVersion = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-        guard fileVersion == version else { throw .unsupportedVersion(fileVersion) }
+        guard fileVersion == version || fileVersion == versionWithoutHolds else { throw .unsupportedVersion(fileVersion) }
         guard raw.count >= headerLength else { throw .truncated(expected: headerLength, actual: raw.count) }
         let declaredHeader = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
         guard declaredHeader == UInt32(headerLength) else { throw .corrupt("header length \(declaredHeader)") }
@@ -98,7 +98,12 @@ extension CacheSnapshotFile {
                                             ttlSeconds: ttl, rcode: rcode, isNegative: flags & 2 != 0)
             entries.append(entry)
         }
-        guard offset == payload.count else { throw .corrupt("\(payload.count - offset) bytes after the last entry") }
-        return entries
+        var snapshot = CacheSnapshot(entries: entries)
+        if fileVersion == versionWithoutHolds {
+            guard offset == payload.count else { throw .corrupt("\(payload.count - offset) bytes after the last entry") }
+        } else {
+            snapshot.holds = try decodeHolds(payload, from: offset, now: now)
+        }
+        return snapshot
     }
 }

@@ -59,7 +59,8 @@ extension ConfigDecoder {
 
     func decodeResilience(_ reader: TableReader?) throws(ConfigError) -> ResilienceSection {
         guard let reader else { return ResilienceSection() }
-        try reader.rejectUnknownKeys(allowed: ["last_known_good"])
+        try reader.rejectUnknownKeys(allowed: ["last_known_good", "collapse_hold_s"])
+        let collapseHold = try reader.int("collapse_hold_s", default: ResilienceSection().collapseHoldSeconds, in: 0...31_536_000)
         var patterns: [ResilienceSection.Pattern] = []
         for entry in try reader.strings("last_known_good") ?? [] {
             var text = Substring(entry.value)
@@ -77,7 +78,7 @@ extension ConfigDecoder {
                 throw context.error(entry.keyPath, entry.value.isEmpty ? "must not be empty" : problem.message)
             }
         }
-        return ResilienceSection(lastKnownGood: patterns)
+        return ResilienceSection(lastKnownGood: patterns, collapseHoldSeconds: collapseHold)
     }
 
     // MARK: [[local]]

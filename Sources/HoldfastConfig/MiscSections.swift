@@ -24,9 +24,13 @@ public struct ResilienceSection: Sendable, Equatable {
 
     /// `last_known_good`, without repeats, in the order written.
     public var lastKnownGood: [Pattern]
+    /// `collapse_hold_s`: how long any other name whose answer collapses to NXDOMAIN or empty
+    /// keeps its last positive answer; 0 turns the guard off for unlisted names.
+    public var collapseHoldSeconds: Int
 
-    public init(lastKnownGood: [Pattern] = []) {
+    public init(lastKnownGood: [Pattern] = [], collapseHoldSeconds: Int = 900) {
         self.lastKnownGood = lastKnownGood
+        self.collapseHoldSeconds = collapseHoldSeconds
     }
 }
 

@@ -22,6 +22,22 @@ public protocol ControlBackend: Sendable {
     func flushCache(name: String?) throws -> Int
     /// `POST /reload`: re-read the config as SIGHUP does. Runs on a `Task`, off the event loop.
     func reload() async -> ReloadReport
+    /// `GET /query?name=N&type=T`: resolve as a client would and say how. Throw
+    /// ``ControlBadRequest`` for a name or type that cannot be parsed.
+    func query(name: String, type: String) async throws -> QueryReport
+    /// `GET /held`.
+    func held() -> HeldReport
+    /// `POST /held?name=N&type=T&for_s=S`: nil when there is no positive answer to hold (404).
+    func hold(name: String, type: String, seconds: Int?) throws -> HeldReport?
+    /// `DELETE /held?name=N&type=T`.
+    func release(name: String, type: String) throws -> ReleaseReport
+}
+
+extension ControlBackend {
+    public func query(name: String, type: String) async throws -> QueryReport { throw ControlBadRequest("queries are not supported here") }
+    public func held() -> HeldReport { HeldReport(held: []) }
+    public func hold(name: String, type: String, seconds: Int?) throws -> HeldReport? { nil }
+    public func release(name: String, type: String) throws -> ReleaseReport { ReleaseReport(released: 0) }
 }
 
 /// A request the backend refuses as malformed; the server answers 400 with `message`.

@@ -88,6 +88,10 @@ struct ControlRouter: Sendable {
                 let report = await backend.reload()
                 return .json(report.ok ? .ok : .badRequest, report)
             }
+        case (.all, P.query):
+            return queryRoute(request)
+        case (.all, P.held):
+            return heldRoute(request)
         default:
             return .now(.error(.notFound, "no such endpoint: \(request.path)"))
         }

@@ -65,11 +65,11 @@ public struct ControlClient: Sendable {
         try decode(send("POST", ControlAPI.Path.reload), accepting: [200, 400])
     }
 
-    private func get<Report: Decodable & Sendable>(_ target: String, accepting: Set<Int> = [200]) throws(CommandFailure) -> Reply<Report> {
+    func get<Report: Decodable & Sendable>(_ target: String, accepting: Set<Int> = [200]) throws(CommandFailure) -> Reply<Report> {
         try decode(send("GET", target), accepting: accepting)
     }
 
-    private func send(_ method: String, _ target: String) throws(CommandFailure) -> HTTPAnswer {
+    func send(_ method: String, _ target: String) throws(CommandFailure) -> HTTPAnswer {
         do {
             return try http.send(method: method, target: target)
         } catch {
@@ -77,7 +77,7 @@ public struct ControlClient: Sendable {
         }
     }
 
-    private func decode<Report: Decodable & Sendable>(_ answer: HTTPAnswer, accepting: Set<Int>) throws(CommandFailure) -> Reply<Report> {
+    func decode<Report: Decodable & Sendable>(_ answer: HTTPAnswer, accepting: Set<Int>) throws(CommandFailure) -> Reply<Report> {
         guard accepting.contains(answer.status) else { throw apiFailure(answer) }
         do {
             let report = try ControlAPI.decode(Report.self, from: Data(answer.body))
@@ -87,7 +87,7 @@ public struct ControlClient: Sendable {
         }
     }
 
-    private func apiFailure(_ answer: HTTPAnswer) -> CommandFailure {
+    func apiFailure(_ answer: HTTPAnswer) -> CommandFailure {
         let detail = (try? ControlAPI.decode(ErrorReport.self, from: Data(answer.body)))?.error ?? answer.text
         return CommandFailure("holdfastd answered HTTP \(answer.status): \(detail.trimmingCharacters(in: .whitespacesAndNewlines))", exitCode: 1)
     }

@@ -51,7 +51,8 @@ enum ConfigurationMapping {
             clientTimeoutMs: config.cache.stale.clientTimeoutMs,
             prefetch: config.cache.prefetch, lastKnownGood: lastKnownGood(config.resilience),
             localZone: LocalZone(records: config.local),
-            failureTTLSeconds: config.cache.failureTTLSeconds, failureMaxTTLSeconds: config.cache.failureMaxTTLSeconds)
+            failureTTLSeconds: config.cache.failureTTLSeconds, failureMaxTTLSeconds: config.cache.failureMaxTTLSeconds,
+            collapseHoldSeconds: config.resilience.collapseHoldSeconds)
     }
 
     /// The validated patterns, typed: no second parse.

@@ -17,7 +17,10 @@ extension Daemon {
         do {
             let snapshot = try CacheSnapshotFile.read(from: path, wallClockNow: wallClockSeconds())
             let restored = cache.restore(snapshot, now: clock.nowMillis())
-            logger.notice("cache loaded", metadata: ["path": "\(path)", "entries": "\(restored)", "ms": "\(clock.nowMillis() - started)"])
+            let held = resolver.restoreHolds(snapshot.holds)
+            metrics.holdsChanged(active: held)
+            logger.notice("cache loaded", metadata: [
+                "path": "\(path)", "entries": "\(restored)", "held": "\(held)", "ms": "\(clock.nowMillis() - started)"])
         } catch SnapshotError.missing {
             logger.info("no cache file yet", metadata: ["path": "\(path)"])
         } catch {
@@ -31,7 +34,9 @@ extension Daemon {
         guard !path.isEmpty else { return }
         guard persistLock.withLock({ busy in busy ? false : { busy = true; return true }() }) else { return }
         defer { persistLock.withLock { $0 = false } }
-        let snapshot = cache.snapshot(now: clock.nowMillis())
+        var taken = cache.snapshot(now: clock.nowMillis())
+        taken.holds = resolver.holdsForSnapshot()
+        let snapshot = taken
         let started = clock.nowMillis()
         let now = wallClockSeconds()
         do {

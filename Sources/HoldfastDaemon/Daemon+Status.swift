@@ -36,10 +36,14 @@ extension Daemon {
         let staleCount = metrics.staleWindow.countInLastMinute(nowMillis: clock.nowMillis())
         let staleRecently = staleCount > 0
         if staleRecently { reasons.append("\(staleCount) stale answers served in the last minute") }
+        let collapsed = resolver.heldNames().filter { $0.reason != .operator }.count
+        if collapsed > 0 {
+            reasons.append("\(collapsed) \(collapsed == 1 ? "name is" : "names are") held because \(collapsed == 1 ? "its answer" : "their answers") collapsed (holdfastctl held)")
+        }
         let status: HealthReport.Status
         if up.isEmpty && !providers.isEmpty {
             status = .failing
-        } else if up.count < providers.count || staleRecently {
+        } else if up.count < providers.count || staleRecently || collapsed > 0 {
             status = .degraded
         } else {
             status = .ok

@@ -50,7 +50,8 @@ struct DaemonControlBackend: ControlBackend {
         })
     }
 
-    func metricsText() -> String { daemon.metrics.exposition(cacheEntryCount: daemon.cache.count, upstreams: daemon.upstream.status()) }
+    func metricsText() -> String { daemon.metrics.exposition(
+        cacheEntryCount: daemon.cache.count, upstreams: daemon.upstream.status(), answersHeldCount: daemon.resolver.expireHolds()) }
 
     func cacheEntry(name: String, type: String) throws -> CacheEntryReport {
         guard let dnsName = try? DNSName(name) else { throw ControlBadRequest("not a valid DNS name: \(name)") }

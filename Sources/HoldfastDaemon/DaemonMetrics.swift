@@ -29,6 +29,9 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     private let coalescedCounter: CoreMetrics.Counter
     private let prefetchCounter: CoreMetrics.Counter
     private let lastKnownGoodCounter: CoreMetrics.Counter
+    private let collapseCounter: CoreMetrics.Counter
+    /// `holdfast_answers_held`: holds in force (collapse guard, last-known-good, operator).
+    let answersHeld: CoreMetrics.Gauge
     private let failureCacheHitCounter: CoreMetrics.Counter
     private let retryBudgetCounter: CoreMetrics.Counter
     let cacheEntries: CoreMetrics.Gauge
@@ -62,9 +65,12 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
         coalescedCounter = Counter(label: "holdfast_coalesced_total", factory: factory)
         prefetchCounter = Counter(label: "holdfast_prefetches_total", factory: factory)
         lastKnownGoodCounter = Counter(label: "holdfast_last_known_good_total", factory: factory)
+        collapseCounter = Counter(label: "holdfast_answer_collapses_total", factory: factory)
+        answersHeld = CoreMetrics.Gauge(label: "holdfast_answers_held", factory: factory)
         failureCacheHitCounter = Counter(label: "holdfast_failure_cache_hits_total", factory: factory)
         retryBudgetCounter = Counter(label: "holdfast_retry_budget_exhausted_total", factory: factory)
         cacheEntries = CoreMetrics.Gauge(label: "holdfast_cache_entries", factory: factory)
+        answersHeld.record(0)
     }
 
     func setLogQueries(_ enabled: Bool) { logQueries.store(enabled, ordering: .relaxed) }
@@ -85,7 +91,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
         case .cache:
             events.cacheHits.wrappingAdd(1, ordering: .relaxed)
             cacheHits.increment()
-        case .stale, .lastKnownGood:
+        case .stale, .held:
             events.staleAnswers.wrappingAdd(1, ordering: .relaxed)
             let now = clock.nowMillis()
             events.lastStaleMillis.store(now, ordering: .relaxed)
@@ -119,6 +125,15 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     func lastKnownGoodKept(name: DNSName) {
         events.lastKnownGood.wrappingAdd(1, ordering: .relaxed)
         lastKnownGoodCounter.increment()
+    }
+
+    func answerCollapsed(name: DNSName) {
+        events.answerCollapses.wrappingAdd(1, ordering: .relaxed)
+        collapseCounter.increment()
+    }
+
+    func holdsChanged(active: Int) {
+        answersHeld.record(active)
     }
 
     func failureCacheHit() {
@@ -236,8 +251,9 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     }
 
     /// Prometheus text exposition 0.0.4, with the gauges brought up to date first.
-    func exposition(cacheEntryCount: Int, upstreams: [ProviderStatus]) -> String {
+    func exposition(cacheEntryCount: Int, upstreams: [ProviderStatus], answersHeldCount: Int = 0) -> String {
         cacheEntries.record(cacheEntryCount)
+        answersHeld.record(answersHeldCount)
         syncUpstreamGauges(upstreams)
         return registry.emitToString() + requestDurations.exposition()
     }

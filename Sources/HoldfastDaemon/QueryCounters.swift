@@ -58,6 +58,8 @@ final class EventCounters: Sendable {
     let coalesced = Atomic<Int>(0)
     let prefetches = Atomic<Int>(0)
     let lastKnownGood = Atomic<Int>(0)
+    /// Names whose positive answer collapsed and was held (`holdfast_answer_collapses_total`).
+    let answerCollapses = Atomic<Int>(0)
     /// Queries answered from the failure cache (RFC 9520), nothing sent upstream.
     let failureCacheHits = Atomic<Int>(0)
     /// Extra upstream attempts the retry budget refused.

@@ -7,7 +7,9 @@ public enum Transport: String, Sendable {
 
 /// Where an answer came from, for metrics and the query log.
 public enum AnswerSource: String, Sendable, CaseIterable {
-    case local, cache, stale, upstream, lastKnownGood = "last_known_good", error
+    /// `held`: the last positive answer of a name held by the collapse guard, a
+    /// `last_known_good` pattern or an operator's `holdfastctl hold`.
+    case local, cache, stale, upstream, held, error
 }
 
 /// A client's address without allocation: 16 address bytes (IPv4 as the last 4) and a port.

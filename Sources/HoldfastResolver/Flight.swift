@@ -2,12 +2,20 @@ import DNSWire
 import HoldfastCache
 import Synchronization
 
+/// Which upstream answered a fetch and how many attempts it took (a confirming question's
+/// included), for `GET /query`.
+struct UpstreamVia: Sendable, Equatable {
+    var provider: String
+    var server: String
+    var attempts: Int
+}
+
 /// The result of one upstream fetch, shared by every client that asked the same question.
 enum FetchOutcome: Sendable {
     /// A fresh answer (stored in the cache when cacheable).
-    case answer(StoredAnswer, provider: String)
-    /// Upstreams turned negative for a last-known-good name: the kept positive answer.
-    case lastKnownGood(StoredAnswer)
+    case answer(StoredAnswer, via: UpstreamVia)
+    /// The answer collapsed (or still is empty) for a held name: the kept positive answer.
+    case held(StoredAnswer, via: UpstreamVia)
     /// Every attempt failed.
     case failed
     /// No upstream was up to ask.

@@ -20,15 +20,17 @@ public final class QueryResolver: Sendable {
         case resolve(ClientQuery)
     }
 
-    private let configuration: Mutex<ResolverConfiguration>
-    private let cache: DNSCache
-    private let upstream: any UpstreamResolving
-    private let clock: any MillisecondClock
-    private let observer: any ResolverObserver
-    private let logger: Logger
-    private let flights = FlightTable()
+    let configuration: Mutex<ResolverConfiguration>
+    let cache: DNSCache
+    let upstream: any UpstreamResolving
+    let clock: any MillisecondClock
+    let observer: any ResolverObserver
+    let logger: Logger
+    let flights = FlightTable()
     /// Questions whose every upstream attempt failed recently (RFC 9520).
     public let failures: FailureCache
+    /// The collapse guard's holds (and the operator's), see `QueryResolver+Collapse.swift`.
+    public let holds = HoldTable()
 
     public init(
         configuration: ResolverConfiguration, cache: DNSCache, upstream: any UpstreamResolving,
@@ -68,7 +70,7 @@ public final class QueryResolver: Sendable {
         handle(packet, transport: .udp, client: ClientEndpoint(), observer: NullResolverObserver())
     }
 
-    private func handle(_ packet: UnsafeRawBufferPointer, transport: Transport, client: ClientEndpoint, observer: some ResolverObserver) -> Disposition {
+    func handle(_ packet: UnsafeRawBufferPointer, transport: Transport, client: ClientEndpoint, observer: some ResolverObserver) -> Disposition {
         let received = monotonicNanoseconds()
         guard packet.count >= 12 else {
             observer.rejected(transport: transport, rcode: nil)
@@ -112,7 +114,11 @@ public final class QueryResolver: Sendable {
         }
         let key = CacheKey(query)
         let now = clock.nowMillis()
-        switch cache.lookup(key, now: now) {
+        let lookup = cache.lookup(key, now: now)
+        if !holds.isEmpty, !Self.isFreshPositive(lookup), let held = heldAnswer(query, key: key, now: now, observer: observer) {
+            return held
+        }
+        switch lookup {
         case .fresh(let hit, let prefetch):
             if prefetch && prefetchEnabled { startPrefetch(key, query: query) }
             return answerNow(query, .stored(hit.answer, ttl: .countDown(elapsedSeconds: hit.elapsedSeconds), extendedErrors: []), source: .cache, observer: observer)
@@ -147,12 +153,12 @@ public final class QueryResolver: Sendable {
         return answerNow(query, .message(Self.serverFailure(to: query)), source: .error, observer: observer)
     }
 
-    private func answerNow(_ query: ClientQuery, _ reply: Reply, source: AnswerSource, provider: String? = nil, observer: some ResolverObserver) -> Disposition {
+    func answerNow(_ query: ClientQuery, _ reply: Reply, source: AnswerSource, provider: String? = nil, observer: some ResolverObserver) -> Disposition {
         observer.answered(query, rcode: reply.rcode, source: source, provider: provider, latencyNanos: monotonicNanoseconds() &- query.receivedNanos)
         return .answer(query, reply)
     }
 
-    private func staleReply(_ answer: StoredAnswer) -> Reply {
+    func staleReply(_ answer: StoredAnswer) -> Reply {
         let ttl = configuration.withLock { $0.staleAnswerTTLSeconds }
         return .stored(answer, ttl: .fixed(ttl), extendedErrors: [ExtendedDNSError.staleAnswer])
     }
@@ -186,6 +192,11 @@ public final class QueryResolver: Sendable {
     /// a miss crosses threads only to reach that loop and back to the socket: no `Task`, no
     /// continuation, no timer task per waiting client.
     public func resolve(_ query: ClientQuery, respond: @escaping @Sendable (Reply) -> Void) {
+        resolve(query, observer: observer) { respond($0.reply) }
+    }
+
+    /// `resolve(_:respond:)` telling how the answer was found (`GET /query`).
+    func resolve(_ query: ClientQuery, observer: some ResolverObserver, respond: @escaping @Sendable (Resolution) -> Void) {
         let key = CacheKey(query)
         let now = clock.nowMillis()
         var inputs = StaleDecision.Inputs(hasStale: false)
@@ -194,7 +205,7 @@ public final class QueryResolver: Sendable {
         inputs.recentlyFailed = failures.blocking(key, now: now) != nil
         guard case .fetch(let staleFallback) = StaleDecision.beforeFetch(inputs) else {
             observer.failureCacheHit()
-            return deliver(.done(.failed), key: key, query: query, respond: respond)
+            return deliver(.done(.failed), key: key, query: query, observer: observer, respond: respond)
         }
         let (flight, isLeader) = flights.join(key)
         if isLeader {
@@ -203,7 +214,7 @@ public final class QueryResolver: Sendable {
             observer.coalesced()
         }
         let armDeadline = flight.wait(early: staleFallback) { [self] event in
-            deliver(event, key: key, query: query, respond: respond)
+            deliver(event, key: key, query: query, observer: observer, respond: respond)
         }
         if armDeadline {
             let timeout = configuration.withLock { $0.clientTimeoutMs }
@@ -219,25 +230,32 @@ public final class QueryResolver: Sendable {
         }
     }
 
-    private func deliver(_ event: FlightEvent, key: CacheKey, query: ClientQuery, respond: @Sendable (Reply) -> Void) {
-        let (reply, source, provider) = reply(for: event, key: key, query: query)
-        observer.answered(query, rcode: reply.rcode, source: source, provider: provider, latencyNanos: monotonicNanoseconds() &- query.receivedNanos)
-        respond(reply)
+    private func deliver(_ event: FlightEvent, key: CacheKey, query: ClientQuery, observer: some ResolverObserver,
+                         respond: @Sendable (Resolution) -> Void) {
+        let resolution = resolution(for: event, key: key, query: query)
+        if resolution.source == .held {
+            holds.noteServed(key)
+            observer.lastKnownGoodKept(name: key.name)
+        }
+        observer.answered(
+            query, rcode: resolution.reply.rcode, source: resolution.source, provider: resolution.via?.provider,
+            latencyNanos: monotonicNanoseconds() &- query.receivedNanos)
+        respond(resolution)
     }
 
-    private func reply(for event: FlightEvent, key: CacheKey, query: ClientQuery) -> (Reply, AnswerSource, String?) {
+    private func resolution(for event: FlightEvent, key: CacheKey, query: ClientQuery) -> Resolution {
         switch event {
-        case .done(.answer(let answer, let provider)):
-            return (.stored(answer, ttl: .countDown(elapsedSeconds: 0), extendedErrors: []), .upstream, provider)
-        case .done(.lastKnownGood(let answer)):
-            return (staleReply(answer), .lastKnownGood, nil)
+        case .done(.answer(let answer, let via)):
+            return Resolution(reply: .stored(answer, ttl: .countDown(elapsedSeconds: 0), extendedErrors: []), source: .upstream, via: via)
+        case .done(.held(let answer, let via)):
+            return Resolution(reply: staleReply(answer), source: .held, via: via)
         case .done(.failed), .done(.allDown), .allDown, .timedOut:
             var stale: StoredAnswer?
             if case .stale(let hit, _, _) = cache.peek(key, now: clock.nowMillis()) { stale = hit.answer }
             if StaleDecision.afterFailure(hasStale: stale != nil) == .answerStale, let stale {
-                return (staleReply(stale), .stale, nil)
+                return Resolution(reply: staleReply(stale), source: .stale, via: nil)
             }
-            return (.message(Self.serverFailure(to: query)), .error, nil)
+            return Resolution(reply: .message(Self.serverFailure(to: query)), source: .error, via: nil)
         }
     }
 
@@ -249,7 +267,7 @@ public final class QueryResolver: Sendable {
         startFetch(key, question: question, flight: flight)
     }
 
-    private func startPrefetch(_ key: CacheKey, query: ClientQuery) {
+    func startPrefetch(_ key: CacheKey, query: ClientQuery) {
         guard failures.blocking(key, now: clock.nowMillis()) == nil else { return }
         let (flight, isLeader) = flights.join(key)
         guard isLeader else { return }
@@ -258,70 +276,14 @@ public final class QueryResolver: Sendable {
     }
 
     /// Runs one upstream fetch for a flight; its outcome is absorbed (cache, failure cache,
-    /// last-known-good) and delivered on the thread that finished it. `drain(timeout:)` waits
+    /// collapse guard) and delivered on the thread that finished it. `drain(timeout:)` waits
     /// for these at shutdown.
-    private func startFetch(_ key: CacheKey, question: DNSQuestion, flight: Flight) {
+    func startFetch(_ key: CacheKey, question: DNSQuestion, flight: Flight) {
         upstream.start(question, dnssecOK: key.dnssecOK, onAllDown: { flight.signalAllDown() }) { [self] result in
-            let outcome = absorb(result, key: key, question: question)
-            flights.complete(key, flight: flight, outcome: outcome)
-        }
-    }
-
-    /// Turns an upstream result into a cache update and a shared outcome.
-    private func absorb(_ result: UpstreamResult, key: CacheKey, question: DNSQuestion) -> FetchOutcome {
-        let now = clock.nowMillis()
-        switch result {
-        case .answer(let reply, let provider, let server):
-            guard let message = (try? DNSMessage(parsing: reply))?.withLowercasedNames() else {
-                logger.debug("unparseable upstream reply", metadata: ["provider": "\(provider)", "server": "\(server)"])
-                cache.markRefreshFailed(key, now: now)
-                failures.recordFailure(key, now: now)
-                return .failed
+            absorb(result, key: key, question: question) { [self] outcome in
+                flights.complete(key, flight: flight, outcome: outcome)
             }
-            failures.recordSuccess(key)
-            if Self.isNegative(message, for: question), keepsLastKnownGood(key, now: now) {
-                if case .stale(let hit, _, _) = cache.peek(key, now: now) {
-                    return keepLastKnownGood(hit.answer, key: key, rcode: message.rcode, provider: provider)
-                }
-                if case .fresh(let hit, _) = cache.peek(key, now: now) {
-                    return keepLastKnownGood(hit.answer, key: key, rcode: message.rcode, provider: provider)
-                }
-            }
-            if let stored = cache.store(key, message: message, now: now) ?? StoredAnswer(message: message) {
-                return .answer(stored, provider: provider)
-            }
-            return .failed
-        case .failed(let error):
-            logger.debug("upstream failed", metadata: ["name": "\(question.name)", "error": "\(error)"])
-            cache.markRefreshFailed(key, now: now)
-            if error != .cancelled && error != .noServers { failures.recordFailure(key, now: now) }
-            return .failed
-        case .allDown:
-            cache.markRefreshFailed(key, now: now)
-            return .allDown
         }
-    }
-
-    private func keepsLastKnownGood(_ key: CacheKey, now: UInt64) -> Bool {
-        guard configuration.withLock({ $0.lastKnownGood.matches(key.name) }) else { return false }
-        switch cache.peek(key, now: now) {
-        case .fresh(let hit, _), .stale(let hit, _, _): return !hit.isNegative
-        case .miss: return false
-        }
-    }
-
-    private func keepLastKnownGood(_ answer: StoredAnswer, key: CacheKey, rcode: DNSRCode, provider: String) -> FetchOutcome {
-        logger.warning(
-            "upstream answer turned negative; serving last known good answer",
-            metadata: ["name": "\(key.name)", "type": "\(key.type)", "rcode": "\(rcode)", "provider": "\(provider)"])
-        observer.lastKnownGoodKept(name: key.name)
-        return .lastKnownGood(answer)
-    }
-
-    /// NXDOMAIN, or NOERROR with no record of the asked type (nor a CNAME) in the answer.
-    static func isNegative(_ message: DNSMessage, for question: DNSQuestion) -> Bool {
-        if message.rcode == .nxDomain { return true }
-        return !message.answers.contains { $0.type == question.type || $0.type == .cname || question.type == .any }
     }
 
     /// Waits (bounded) for upstream fetches in progress, for graceful shutdown: returns when the

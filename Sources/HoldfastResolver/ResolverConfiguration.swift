@@ -18,13 +18,22 @@ public struct ResolverConfiguration: Sendable {
     /// upstream again; 0 turns it off. Doubles per further failure up to `failureMaxTTLSeconds`.
     public var failureTTLSeconds: Int
     public var failureMaxTTLSeconds: Int
+    /// The collapse guard (`resilience.collapse_hold_s`): how long a name whose positive answer
+    /// collapsed to NXDOMAIN or empty is held; 0 turns it off for names not listed in
+    /// `lastKnownGood`.
+    public var collapseHoldSeconds: Int
+    /// While a name is held, upstream is asked again at most this often (while clients ask).
+    public var holdRecheckMillis: UInt64
 
     public init(
         staleAnswerTTLSeconds: UInt32 = 30,
         clientTimeoutMs: Int = 1800, prefetch: Bool = true, lastKnownGood: LastKnownGoodPatterns = LastKnownGoodPatterns([]),
         localZone: LocalZone = LocalZone(records: []),
-        failureTTLSeconds: Int = 5, failureMaxTTLSeconds: Int = 60
+        failureTTLSeconds: Int = 5, failureMaxTTLSeconds: Int = 60,
+        collapseHoldSeconds: Int = 900, holdRecheckMillis: UInt64 = 30_000
     ) {
+        self.collapseHoldSeconds = collapseHoldSeconds
+        self.holdRecheckMillis = holdRecheckMillis
         self.staleAnswerTTLSeconds = staleAnswerTTLSeconds
         self.clientTimeoutMs = clientTimeoutMs
         self.prefetch = prefetch

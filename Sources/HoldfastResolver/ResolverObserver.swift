@@ -14,14 +14,33 @@ public protocol UpstreamResolving: Sendable {
     func onServerRecovered(_ handler: @escaping @Sendable () -> Void)
     /// Runs `action` once after `delay` (client-timeout deadlines for waiters with stale data).
     func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void)
+    /// The collapse guard's confirming question: asks every eligible provider but
+    /// `excludingProvider`; `.failed(.noServers)` when there is no other.
+    func startConfirming(_ question: DNSQuestion, dnssecOK: Bool, excludingProvider: String,
+                         completion: @escaping @Sendable (UpstreamResult) -> Void)
 }
 
 extension UpstreamResolving {
     public func hasNoHealthyServer(for name: DNSName) -> Bool { isKnownDown(for: name) }
     public func onServerRecovered(_ handler: @escaping @Sendable () -> Void) {}
+    /// No other provider to ask.
+    public func startConfirming(_ question: DNSQuestion, dnssecOK: Bool, excludingProvider: String,
+                                completion: @escaping @Sendable (UpstreamResult) -> Void) {
+        completion(.failed(.noServers))
+    }
 }
 
-extension UpstreamPool: UpstreamResolving {}
+extension UpstreamPool: UpstreamResolving {
+    public func start(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?,
+                      completion: @escaping @Sendable (UpstreamResult) -> Void) {
+        start(question, dnssecOK: dnssecOK, excludingProvider: nil, onAllDown: onAllDown, completion: completion)
+    }
+
+    public func startConfirming(_ question: DNSQuestion, dnssecOK: Bool, excludingProvider: String,
+                                completion: @escaping @Sendable (UpstreamResult) -> Void) {
+        start(question, dnssecOK: dnssecOK, excludingProvider: excludingProvider, onAllDown: nil, completion: completion)
+    }
+}
 
 /// Receives what the resolver did, for metrics and the query log. Called on the hot path:
 /// implementations must be cheap (atomics, pre-made metric handles).
@@ -32,8 +51,12 @@ public protocol ResolverObserver: Sendable {
     func coalesced()
     /// A background refresh of a popular entry started.
     func prefetchStarted()
-    /// A last-known-good answer was kept over a negative one.
+    /// A client was answered from a hold (the last positive answer of a held name).
     func lastKnownGoodKept(name: DNSName)
+    /// A name's positive answer collapsed (NXDOMAIN or empty, confirmed) and is now held.
+    func answerCollapsed(name: DNSName)
+    /// The number of holds in force changed.
+    func holdsChanged(active: Int)
     /// A query that could not be parsed or was refused before resolution (FORMERR, NOTIMP...).
     func rejected(transport: Transport, rcode: DNSRCode?)
     /// A query answered from the failure cache (stale data or SERVFAIL), nothing sent upstream.
@@ -47,6 +70,8 @@ public struct NullResolverObserver: ResolverObserver {
     public func coalesced() {}
     public func prefetchStarted() {}
     public func lastKnownGoodKept(name: DNSName) {}
+    public func answerCollapsed(name: DNSName) {}
+    public func holdsChanged(active: Int) {}
     public func rejected(transport: Transport, rcode: DNSRCode?) {}
     public func failureCacheHit() {}
 }

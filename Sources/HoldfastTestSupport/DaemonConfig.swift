@@ -81,6 +81,8 @@ public struct DaemonConfig: Sendable {
     public var staleMaxAgeS: Int?
     public var staleClientTimeoutMs: Int?
     public var lastKnownGood: [String] = []
+    /// `resilience.collapse_hold_s`; nil: the daemon's default (900).
+    public var collapseHoldS: Int?
     /// e.g. "127.0.0.1:0" to also serve /metrics over TCP (`DaemonProcess.metricsPort` says
     /// where); "" = off.
     public var metricsListen = ""
@@ -144,10 +146,11 @@ public struct DaemonConfig: Sendable {
             Self.optional(&lines, "max_age_s", staleMaxAgeS)
             Self.optional(&lines, "client_timeout_ms", staleClientTimeoutMs)
         }
-        if !lastKnownGood.isEmpty {
+        if !lastKnownGood.isEmpty || collapseHoldS != nil {
             lines.append("")
             lines.append("[resilience]")
-            lines.append("last_known_good = \(Self.array(lastKnownGood))")
+            if !lastKnownGood.isEmpty { lines.append("last_known_good = \(Self.array(lastKnownGood))") }
+            Self.optional(&lines, "collapse_hold_s", collapseHoldS)
         }
         for record in localRecords {
             lines.append("")

@@ -68,6 +68,9 @@ struct QuestionMachine {
     /// Attempts still waiting for an answer.
     var outstanding: Int { attempts.count }
 
+    /// Attempts sent so far (first, failovers, hedges, resends).
+    var attemptsSent: Int { nextAttempt }
+
     // MARK: Events
 
     /// The first attempts: the first usable candidate (failover, fastest; plus the hedge timer),

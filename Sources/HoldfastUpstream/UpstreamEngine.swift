@@ -85,10 +85,10 @@ final class UpstreamEngine: @unchecked Sendable {
 
     // MARK: Questions
 
-    func start(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)?,
+    func start(_ question: DNSQuestion, dnssecOK: Bool, excludingProvider: String? = nil, onAllDown: (@Sendable () -> Void)?,
                completion: @escaping @Sendable (UpstreamResult) -> Void) {
         guard !isShutDown else { return completion(.failed(.cancelled)) }
-        let eligibleProviders = routes.providers(for: question.name).filter { $0 < providers.count }
+        let eligibleProviders = routes.providers(for: question.name).filter { $0 < providers.count && providers[$0].name != excludingProvider }
         let eligible = eligibleProviders.flatMap { providers[$0].servers }
         guard !eligible.isEmpty else { return completion(.failed(.noServers)) }
         var candidates = eligible.filter(\.isUsable)
@@ -268,7 +268,8 @@ final class UpstreamEngine: @unchecked Sendable {
         if let error {
             perform(state.machine.failed(attempt: attempt.number, error: error, servers: state.view), for: state)
         } else if case .reply(let bytes) = reply, !state.machine.answered(attempt: attempt.number).isEmpty {
-            finish(state, .answer(reply: bytes, provider: server.provider, server: server.label))
+            let attempts = state.machine.attemptsSent
+            finish(state, .answer(reply: bytes, provider: server.provider, server: server.label, attempts: attempts))
         }
     }
 

@@ -32,13 +32,16 @@ public final class UpstreamPool: Sendable {
     /// the caller's, at once, when every eligible server is known to be down, `.allDown`, or the
     /// pool is shut down). Keep it short: it runs where every reply is read. `onAllDown` fires
     /// (once, on the loop thread) when no eligible server is healthy — every one down or
-    /// suspect — at the start or while this question waits; the question keeps going. One wake of the loop thread per question, no `Task`.
-    public func start(_ question: DNSQuestion, dnssecOK: Bool, onAllDown: (@Sendable () -> Void)? = nil,
+    /// suspect — at the start or while this question waits; the question keeps going. One wake
+    /// of the loop thread per question, no `Task`.
+    /// `excludingProvider`: ask the eligible providers but that one (the collapse guard's
+    /// confirming question); when there is no other, `.failed(.noServers)`.
+    public func start(_ question: DNSQuestion, dnssecOK: Bool, excludingProvider: String? = nil, onAllDown: (@Sendable () -> Void)? = nil,
                       completion: @escaping @Sendable (UpstreamResult) -> Void) {
-        if board.isKnownDown(for: question.name) { return completion(.allDown) }
+        if excludingProvider == nil, board.isKnownDown(for: question.name) { return completion(.allDown) }
         let engine = self.engine
         let accepted = loop.execute {
-            engine.start(question, dnssecOK: dnssecOK, onAllDown: onAllDown, completion: completion)
+            engine.start(question, dnssecOK: dnssecOK, excludingProvider: excludingProvider, onAllDown: onAllDown, completion: completion)
         }
         if !accepted { completion(.failed(.cancelled)) }
     }

@@ -71,7 +71,8 @@ public enum AttemptOutcome: String, Sendable, CaseIterable {
 public enum UpstreamResult: Sendable {
     /// A validated NOERROR/NXDOMAIN reply, bytes as received: the upstream ID and the
     /// (possibly 0x20-randomised) name case are still in it; the caller restores the client's.
-    case answer(reply: [UInt8], provider: String, server: String)
+    /// `attempts`: how many attempts the question sent (the answering one included).
+    case answer(reply: [UInt8], provider: String, server: String, attempts: Int = 1)
     /// Every attempt failed; carries the last error.
     case failed(UpstreamError)
     /// Known-down short cut: no eligible server is up, nothing was sent.

@@ -132,8 +132,8 @@ final class TemporaryDirectory {
         case .foreign: bytes = Array("[cache]\nmax_entries = 5\n".utf8); expected = .foreign
         case .version:
             var copy = valid
-            copy[8] = 2
-            bytes = copy; expected = .unsupportedVersion(2)
+            copy[8] = 3
+            bytes = copy; expected = .unsupportedVersion(3)
         case .checksum:
             var copy = valid
             copy[valid.count - 3] ^= 0x40

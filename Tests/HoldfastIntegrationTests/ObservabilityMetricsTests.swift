@@ -19,6 +19,8 @@ struct ObservabilityMetricsTests {
         "holdfast_coalesced_total": ("counter", []),
         "holdfast_prefetches_total": ("counter", []),
         "holdfast_last_known_good_total": ("counter", []),
+        "holdfast_answer_collapses_total": ("counter", []),
+        "holdfast_answers_held": ("gauge", []),
         "holdfast_request_duration_seconds": ("histogram", ["result"]),
     ]
 

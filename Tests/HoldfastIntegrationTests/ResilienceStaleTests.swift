@@ -124,7 +124,11 @@ extension ResilienceSuites {
         func lastKnownGood(flip: Flip, pattern: String) async throws {
             let listed = "keep.lkg.test"
             let unlisted = "pass.other.test"
-            let stack = try await Self.start([listed, unlisted]) { $0.lastKnownGood = [pattern] }
+            // The collapse guard off for unlisted names (collapse_hold_s = 0): only the list holds.
+            let stack = try await Self.start([listed, unlisted]) {
+                $0.lastKnownGood = [pattern]
+                $0.collapseHoldS = 0
+            }
             try await Self.warmAndExpire(stack, [listed, unlisted])
             switch flip {
             case .nxdomain:

@@ -135,7 +135,8 @@ import Testing
         ("other.example.test", ["important.example.test"], false),
     ])
     func lastKnownGood(name: String, patterns: [String], kept: Bool) async throws {
-        let harness = Harness(lastKnownGood: patterns)
+        // The collapse guard off for unlisted names: only the listed patterns keep their answer.
+        let harness = Harness(lastKnownGood: patterns, collapseHoldSeconds: 0)
         harness.upstream.script(.answer(rcode: .noError, records: [try aRecord(name, [192, 0, 2, 7], ttl: 60)], soa: nil))
         _ = try await harness.ask(name)
         harness.clock.advance(seconds: 120)

@@ -23,6 +23,41 @@ final class ScriptedUpstream: UpstreamResolving {
         case slow(milliseconds: Int, records: [DNSRecord])
         /// Never answers until released.
         case hang
+        /// An answer carrying an Extended DNS Error (e.g. 15 Blocked).
+        case answerWithEDE(rcode: DNSRCode, code: UInt16)
+    }
+
+    /// Other providers, asked only by the collapse guard's confirming question, in order.
+    private let others = Mutex<[(name: String, behaviour: Behaviour)]>([])
+    private let confirmations = Atomic<Int>(0)
+    /// Confirming questions asked.
+    var confirmAsked: Int { confirmations.load(ordering: .relaxed) }
+
+    /// Adds (or rescripts) another provider.
+    func scriptOther(_ name: String, _ behaviour: Behaviour) {
+        others.withLock { others in
+            if let index = others.firstIndex(where: { $0.name == name }) { others[index].behaviour = behaviour } else { others.append((name, behaviour)) }
+        }
+    }
+
+    func startConfirming(_ question: DNSQuestion, dnssecOK: Bool, excludingProvider: String,
+                         completion: @escaping @Sendable (UpstreamResult) -> Void) {
+        confirmations.wrappingAdd(1, ordering: .relaxed)
+        guard let other = others.withLock({ $0.first { $0.name != excludingProvider } }) else {
+            return completion(.failed(.noServers))
+        }
+        Task { completion(await Self.result(other.behaviour, question: question, provider: other.name)) }
+    }
+
+    static func result(_ behaviour: Behaviour, question: DNSQuestion, provider: String) async -> UpstreamResult {
+        switch behaviour {
+        case .answer(let rcode, let records, let soa):
+            return .answer(reply: reply(question, rcode: rcode, records: records, soa: soa), provider: provider, server: "127.0.0.2:53")
+        case .answerWithEDE(let rcode, let code):
+            return .answer(reply: reply(question, rcode: rcode, records: [], soa: nil, ede: code), provider: provider, server: "127.0.0.2:53")
+        case .fail, .hang, .slow: return .failed(.timeout)
+        case .allDown: return .allDown
+        }
     }
 
     private let state = Mutex<(behaviour: Behaviour, asked: Int, knownDown: Bool)>((.fail, 0, false))
@@ -70,6 +105,8 @@ final class ScriptedUpstream: UpstreamResolving {
         switch behaviour {
         case .answer(let rcode, let records, let soa):
             return .answer(reply: Self.reply(question, rcode: rcode, records: records, soa: soa), provider: "scripted", server: "127.0.0.1:53")
+        case .answerWithEDE(let rcode, let code):
+            return .answer(reply: Self.reply(question, rcode: rcode, records: [], soa: nil, ede: code), provider: "scripted", server: "127.0.0.1:53")
         case .fail:
             return .failed(.timeout)
         case .allDown:
@@ -89,13 +126,14 @@ final class ScriptedUpstream: UpstreamResolving {
         }
     }
 
-    static func reply(_ question: DNSQuestion, rcode: DNSRCode, records: [DNSRecord], soa: DNSRecord?) -> [UInt8] {
+    static func reply(_ question: DNSQuestion, rcode: DNSRCode, records: [DNSRecord], soa: DNSRecord?, ede: UInt16? = nil) -> [UInt8] {
         var header = DNSHeader(id: 7)
         header.isResponse = true
         header.recursionDesired = true
         header.recursionAvailable = true
         var message = DNSMessage(header: header, questions: [question], answers: records, authorities: soa.map { [$0] } ?? [])
         message.rcode = rcode
+        if let ede { message.edns = EDNS(options: [EDNS.extendedError(ede)]) }
         return message.serialize()
     }
 }
@@ -110,7 +148,7 @@ struct Harness {
     let observer = CountingObserver()
 
     init(staleEnabled: Bool = true, clientTimeoutMs: Int = 1800, lastKnownGood: [String] = [], local: [DNSRecord] = [],
-         failureTTLSeconds: Int = 5, failureMaxTTLSeconds: Int = 60) {
+         failureTTLSeconds: Int = 5, failureMaxTTLSeconds: Int = 60, collapseHoldSeconds: Int = 900) {
         cache = DNSCache(configuration: CacheConfiguration(
             maxEntries: 1000, minTTLSeconds: 0, maxTTLSeconds: 86_400, negativeMaxTTLSeconds: 3600, prefetch: true,
             staleEnabled: staleEnabled, staleMaxAgeSeconds: 86_400))
@@ -118,7 +156,8 @@ struct Harness {
             configuration: ResolverConfiguration(
                 staleAnswerTTLSeconds: 30, clientTimeoutMs: clientTimeoutMs,
                 prefetch: true, lastKnownGood: LastKnownGoodPatterns(lastKnownGood), localZone: LocalZone(records: local),
-                failureTTLSeconds: failureTTLSeconds, failureMaxTTLSeconds: failureMaxTTLSeconds),
+                failureTTLSeconds: failureTTLSeconds, failureMaxTTLSeconds: failureMaxTTLSeconds,
+                collapseHoldSeconds: collapseHoldSeconds),
             cache: cache, upstream: upstream, clock: clock, observer: observer, logger: Logger(label: "test"))
     }
 
@@ -143,6 +182,11 @@ struct Harness {
         }
     }
 
+    /// Waits until no fetch is in progress (a hold's background re-check, a prefetch). Bounded.
+    func settle() async {
+        for _ in 0..<2000 where resolver.inFlightCount > 0 { try? await Task.sleep(for: .milliseconds(1)) }
+    }
+
     /// True when the synchronous path answers without upstream work.
     func answersSynchronously(_ name: String, _ type: DNSType = .a) throws -> Bool {
         let bytes = DNSMessage.makeQuery(id: 1, question: DNSQuestion(name: try DNSName(name), type: type))
@@ -156,6 +200,14 @@ enum HarnessError: Error { case dropped }
 /// Counts what the resolver reports (only what the scenarios check).
 final class CountingObserver: ResolverObserver {
     private let failureHits = Atomic<Int>(0)
+    private let collapses = Atomic<Int>(0)
+    private let heldServed = Atomic<Int>(0)
+    /// Names that collapsed (`holdfast_answer_collapses_total`).
+    var collapseCount: Int { collapses.load(ordering: .relaxed) }
+    /// Answers served from holds (`holdfast_last_known_good_total`).
+    var heldCount: Int { heldServed.load(ordering: .relaxed) }
+    func answerCollapsed(name: DNSName) { collapses.wrappingAdd(1, ordering: .relaxed) }
+    func holdsChanged(active: Int) {}
     private let answers = Mutex<[AnswerSource: Int]>([:])
     var failureCacheHits: Int { failureHits.load(ordering: .relaxed) }
     func answered(_ query: ClientQuery, rcode: DNSRCode, source: AnswerSource, provider: String?, latencyNanos: UInt64) {
@@ -164,7 +216,7 @@ final class CountingObserver: ResolverObserver {
     func count(_ source: AnswerSource) -> Int { answers.withLock { $0[source] ?? 0 } }
     func coalesced() {}
     func prefetchStarted() {}
-    func lastKnownGoodKept(name: DNSName) {}
+    func lastKnownGoodKept(name: DNSName) { heldServed.wrappingAdd(1, ordering: .relaxed) }
     func rejected(transport: Transport, rcode: DNSRCode?) {}
     func failureCacheHit() { failureHits.wrappingAdd(1, ordering: .relaxed) }
 }

@@ -34,7 +34,7 @@ import Testing
         let result = await pool.resolve(try aQuestion(), dnssecOK: false)
         pool.shutdown()
         await stopFakes(fakes)
-        guard case .answer(let reply, let provider, _) = result else {
+        guard case .answer(let reply, let provider, _, _) = result else {
             Issue.record("expected an answer, got \(result)")
             return
         }

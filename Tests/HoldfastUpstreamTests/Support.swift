@@ -116,7 +116,7 @@ func aQuestion(_ name: String = "www.example.com") throws -> DNSQuestion {
 
 extension UpstreamResult {
     var provider: String? {
-        if case .answer(_, let provider, _) = self { return provider }
+        if case .answer(_, let provider, _, _) = self { return provider }
         return nil
     }
     var error: UpstreamError? {
