@@ -12,7 +12,8 @@ extension ConfigDecoder {
         }
         try reader.rejectUnknownKeys(allowed: [
             "policy", "timeout_ms", "hedge_after_ms", "failure_threshold", "probe_interval_s",
-            "randomize_case", "rotate_after_queries", "retry_budget_percent", "tls_idle_timeout_ms", "provider",
+            "randomize_case", "rotate_after_queries", "retry_budget_percent", "tls_idle_timeout_ms", "max_in_flight",
+            "provider",
         ])
         var section = defaults
         if let policy = try reader.string("policy") {
@@ -35,6 +36,7 @@ extension ConfigDecoder {
             "retry_budget_percent", default: defaults.retryBudgetPercent, in: 0...1_000)
         section.tlsIdleTimeoutMs = try reader.int(
             "tls_idle_timeout_ms", default: defaults.tlsIdleTimeoutMs, in: 0...3_600_000)
+        section.maxInFlight = try reader.int("max_in_flight", default: defaults.maxInFlight, in: 1...1_000_000)
         section.providers = try decodeProviders(try reader.tables("provider"), parent: reader)
         return section
     }
@@ -84,7 +86,7 @@ extension ConfigDecoder {
         return providers
     }
 
-    /// `transport` and the TLS keys of one provider: TLS keys only with `tls`, `tls_name`
+    /// `transport` and the TLS keys of one provider: TLS keys only with `tls`/`https`, `tls_name`
     /// required unless `tls_verify = false`, pins base64 SHA-256, a readable CA file.
     private func decodeTransport(_ reader: TableReader) throws(ConfigError) -> (ProviderTransport, ProviderTLSSection?) {
         var transport = ProviderTransport.dns
@@ -97,11 +99,12 @@ extension ConfigDecoder {
         }
         let tlsKeys = ["tls_name", "tls_verify", "tls_ca_file", "tls_pins"]
         switch transport {
-        case .dns:
+        case .dns, .tcp:
+            let plain = transport == .tcp ? "plain DNS over TCP" : "plain DNS"
             for key in tlsKeys + ["https_path"] where reader.has(key) {
-                throw reader.error(key, "applies only to transport = \"tls\" or \"https\"; this provider uses plain DNS")
+                throw reader.error(key, "applies only to transport = \"tls\" or \"https\"; this provider uses \(plain)")
             }
-            return (.dns, nil)
+            return (transport, nil)
         case .https:
             break
         case .tls:

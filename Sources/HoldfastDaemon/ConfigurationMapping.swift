@@ -31,6 +31,7 @@ enum ConfigurationMapping {
     }
 
     private static func transport(_ provider: ProviderSection) -> UpstreamConfiguration.Transport {
+        if provider.transport == .tcp { return .tcp }
         guard provider.transport != .dns, let tls = provider.tls else { return .dns }
         let settings = TLSClientSettings(serverName: tls.name, verify: tls.verify, caFile: tls.caFile, pins: tls.pins)
         return provider.transport == .https ? .https(settings, path: tls.httpsPath) : .tls(settings)
@@ -50,7 +51,8 @@ enum ConfigurationMapping {
             clientTimeoutMs: config.cache.stale.clientTimeoutMs,
             prefetch: config.cache.prefetch, lastKnownGood: lastKnownGood(config.resilience),
             localZone: LocalZone(records: config.local),
-            failureTTLSeconds: config.cache.failureTTLSeconds, failureMaxTTLSeconds: config.cache.failureMaxTTLSeconds)
+            failureTTLSeconds: config.cache.failureTTLSeconds, failureMaxTTLSeconds: config.cache.failureMaxTTLSeconds,
+            maxInFlight: config.upstream.maxInFlight)
     }
 
     /// The validated patterns, typed: no second parse.

@@ -103,7 +103,7 @@ struct CandidateView: QuestionMachine.Servers {
     let budget: RetryBudgetBox
     func isUsable(_ candidate: Int) -> Bool { candidates[candidate].isUsable }
     func rto(_ candidate: Int) -> Duration { candidates[candidate].rtt.rto }
-    func resendsToSameServer(_ candidate: Int) -> Bool { !candidates[candidate].transport.isEncrypted }
+    func resendsToSameServer(_ candidate: Int) -> Bool { !candidates[candidate].transport.isStream }
     func allowExtraAttempt() -> Bool {
         let allowed = budget.value.spendExtra(now: .now)
         if !allowed { budget.onExhausted?() }
