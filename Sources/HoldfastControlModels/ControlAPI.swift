@@ -14,6 +14,8 @@ public enum ControlAPI {
         public static let cache = "/cache"
         public static let cacheFlush = "/cache/flush"
         public static let reload = "/reload"
+        public static let livez = "/livez"
+        public static let readyz = "/readyz"
     }
 
     /// Content type of `GET /metrics`.

@@ -31,6 +31,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     private let lastKnownGoodCounter: CoreMetrics.Counter
     private let failureCacheHitCounter: CoreMetrics.Counter
     private let retryBudgetCounter: CoreMetrics.Counter
+    private let inFlightLimitCounter: CoreMetrics.Counter
     let cacheEntries: CoreMetrics.Gauge
     private let upstreamHandles = Mutex<[String: CoreMetrics.Counter]>([:])
     private let rttHandles = Mutex<[String: CoreMetrics.Timer]>([:])
@@ -64,6 +65,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
         lastKnownGoodCounter = Counter(label: "holdfast_last_known_good_total", factory: factory)
         failureCacheHitCounter = Counter(label: "holdfast_failure_cache_hits_total", factory: factory)
         retryBudgetCounter = Counter(label: "holdfast_retry_budget_exhausted_total", factory: factory)
+        inFlightLimitCounter = Counter(label: "holdfast_upstream_in_flight_limited_total", factory: factory)
         cacheEntries = CoreMetrics.Gauge(label: "holdfast_cache_entries", factory: factory)
     }
 
@@ -124,6 +126,11 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     func failureCacheHit() {
         events.failureCacheHits.wrappingAdd(1, ordering: .relaxed)
         failureCacheHitCounter.increment()
+    }
+
+    func inFlightLimitReached() {
+        events.inFlightLimited.wrappingAdd(1, ordering: .relaxed)
+        inFlightLimitCounter.increment()
     }
 
     func rejected(transport: Transport, rcode: DNSRCode?) {

@@ -18,12 +18,16 @@ public struct ResolverConfiguration: Sendable {
     /// upstream again; 0 turns it off. Doubles per further failure up to `failureMaxTTLSeconds`.
     public var failureTTLSeconds: Int
     public var failureMaxTTLSeconds: Int
+    /// `upstream.max_in_flight`: questions waiting on upstreams at once (coalesced clients
+    /// count once, prefetches too). Beyond it a new miss is answered at once, stale or
+    /// SERVFAIL, and nothing is sent; so a flood of unique names cannot grow memory without end.
+    public var maxInFlight: Int
 
     public init(
         staleAnswerTTLSeconds: UInt32 = 30,
         clientTimeoutMs: Int = 1800, prefetch: Bool = true, lastKnownGood: LastKnownGoodPatterns = LastKnownGoodPatterns([]),
         localZone: LocalZone = LocalZone(records: []),
-        failureTTLSeconds: Int = 5, failureMaxTTLSeconds: Int = 60
+        failureTTLSeconds: Int = 5, failureMaxTTLSeconds: Int = 60, maxInFlight: Int = 10_000
     ) {
         self.staleAnswerTTLSeconds = staleAnswerTTLSeconds
         self.clientTimeoutMs = clientTimeoutMs
@@ -32,6 +36,7 @@ public struct ResolverConfiguration: Sendable {
         self.localZone = localZone
         self.failureTTLSeconds = failureTTLSeconds
         self.failureMaxTTLSeconds = failureMaxTTLSeconds
+        self.maxInFlight = maxInFlight
     }
 }
 
