@@ -37,15 +37,17 @@ public struct DNSPerf: Sendable {
 
     /// Runs dnsperf against `host`:`port` at `qps` for `seconds` (at most `qps × seconds`
     /// queries), cycling through `names` (each "name TYPE"); a query unanswered after
-    /// `timeoutSeconds` counts as lost. `prefix` runs it elsewhere (a network namespace).
+    /// `timeoutSeconds` counts as lost. `clients` sockets send (each its own source port, so
+    /// SO_REUSEPORT spreads them over the listening sockets). `prefix` runs it elsewhere (a
+    /// network namespace).
     public static func run(
         host: String, port: UInt16, names: [String], qps: Int, seconds: Int, timeoutSeconds: Int = 2,
-        directory: TemporaryDirectory, prefix: [String] = []
+        clients: Int = 16, directory: TemporaryDirectory, prefix: [String] = []
     ) async throws -> Result {
         let file = try directory.write("dnsperf-\(UInt32.random(in: 0...UInt32.max)).txt", names.joined(separator: "\n") + "\n")
         let dnsperf = try Executables.find("dnsperf")
         let arguments = [dnsperf, "-s", host, "-p", "\(port)", "-d", file, "-Q", "\(qps)", "-l", "\(seconds)",
-                         "-t", "\(timeoutSeconds)", "-c", "1", "-q", "\(max(10, qps))"]
+                         "-t", "\(timeoutSeconds)", "-c", "\(clients)", "-q", "\(max(10, qps))"]
         let full = prefix + arguments
         let run = try await ChildProcess.run(
             full[0], Array(full.dropFirst()), environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
