@@ -11,8 +11,9 @@ import HoldfastTLS
 ///   once more on the new one (a second loss fails them). Queries the server refused to
 ///   process (HTTP/2 GOAWAY or REFUSED_STREAM) go on a new connection without counting.
 /// - A failed connect or handshake (certificate, name, pins, ALPN) fails the queries waiting
-///   for it (with `.tls`; a plain `tcp` connect with `.networkError`), and the next attempt waits 100 ms, doubling per further failure up to
-///   10 s; meanwhile queries fail at once, so a broken server cannot pin the CPU with handshakes.
+///   for it (with `.tls`; a plain `tcp` connect with `.networkError`), and the next attempt
+///   waits 100 ms, doubling per further failure up to 10 s; meanwhile queries fail at once, so
+///   a broken server cannot pin the CPU with handshakes.
 /// - The connect and handshake must finish within `timeout_ms`.
 /// - Idle for `tls_idle_timeout_ms` (or the server's edns-tcp-keepalive, if less): closed.
 /// - The server's session ticket is offered on reconnect (resumption).
@@ -59,9 +60,8 @@ final class StreamTransport: UpstreamTransport {
     private var retired = false
     /// The next query ID to try. Over an authenticated channel an ID only has to be unique
     /// among the queries in flight (nobody off the path can inject answers), so a counter
-    /// does, without a `getrandom` per query; it starts at a random value.
-    /// Over plain TCP the ID is random (and unique among the queries in flight), as a UDP
-    /// query's would be.
+    /// does, without a `getrandom` per query; it starts at a random value. Over plain TCP
+    /// (not authenticated) each ID is random instead, as a UDP query's would be.
     private var nextID = UInt16.random(in: .min ... .max)
     private var counters = ConnectionStatistics()
     private(set) var setupError: String?
