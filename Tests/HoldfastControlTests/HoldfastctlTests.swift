@@ -30,7 +30,7 @@ struct HoldfastctlTests {
             #expect(outcome.exitCode == 0)
             let lines = outcome.stdout.split(separator: "\n")
             for label in ["queries udp NOERROR", "queries tcp NOERROR", "cache hits", "cache evictions", "coalesced",
-                          "prefetches", "last known good", "upstream requests", "upstream failures"] {
+                          "prefetches", "last known good", "over max in flight", "upstream requests", "upstream failures"] {
                 #expect(lines.contains { $0.hasPrefix(label + " ") }, "missing \(label)")
             }
             let numeric = lines.filter { $0.last?.isNumber == true }
