@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""A fault-injecting DNS-over-TLS server for tests, on loopback only.
+"""A fault-injecting DNS-over-TLS (or, with --plain, DNS-over-TCP) server for tests, on
+loopback only.
 
-    fake-dot-server.py --cert PEM --key KEY [--host 127.0.0.1] [--port 0] [--mode MODE]
-                       [--keepalive UNITS]
+    fake-dot-server.py (--cert PEM --key KEY | --plain) [--host 127.0.0.1] [--port 0]
+                       [--mode MODE] [--keepalive UNITS]
 
 Answers every A/AAAA question with 192.0.2.1 (or 2001:db8::1), TTL 300. Prints one line per
 event to stdout (flushed), which tests wait for:
@@ -15,6 +16,7 @@ Modes (for what real servers will not do on demand):
     stall           accept TCP, never start TLS (the handshake never finishes)
     close-after:N   answer N queries per connection, then close it as the next one arrives
 --keepalive UNITS adds edns-tcp-keepalive (RFC 7828, units of 100 ms) to every answer.
+--plain speaks DNS over TCP (RFC 7766) without TLS: no "handshake" lines.
 """
 import argparse
 import socket
@@ -86,13 +88,16 @@ def serve(raw, number, context, args):
             pass
         raw.close()
         return
-    try:
-        conn = context.wrap_socket(raw, server_side=True)
-    except (ssl.SSLError, OSError) as error:
-        say("handshake", number, "failed", str(error).replace("\n", " "))
-        raw.close()
-        return
-    say("handshake", number, "ok")
+    if context is None:
+        conn = raw
+    else:
+        try:
+            conn = context.wrap_socket(raw, server_side=True)
+        except (ssl.SSLError, OSError) as error:
+            say("handshake", number, "failed", str(error).replace("\n", " "))
+            raw.close()
+            return
+        say("handshake", number, "ok")
     held, answered = [], 0
     mode, _, arg = args.mode.partition(":")
     try:
@@ -129,8 +134,9 @@ def serve(raw, number, context, args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cert", required=True)
-    parser.add_argument("--key", required=True)
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--plain", action="store_true")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--mode", default="answer")
@@ -138,9 +144,13 @@ def main():
     args = parser.parse_args()
     if not args.host.startswith("127.") and args.host != "::1":
         sys.exit("loopback only")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(args.cert, args.key)
+    context = None
+    if not args.plain:
+        if not args.cert or not args.key:
+            sys.exit("--cert and --key are required without --plain")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(args.cert, args.key)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -2,7 +2,8 @@
 # Installs the Debian packages Holdfast builds and tests with. Idempotent; quiet when all present.
 # --deb: also what `make deb` and `make test-deb` need (debhelper, lintian, debootstrap).
 set -euo pipefail
-packages=(libc-ares-dev libssl-dev libnghttp2-dev openssl pkg-config nsd unbound bind9-dnsutils knot-dnsutils tmux iproute2 systemd)
+# dnsperf, iptables: the handover and node-in-a-box tests (load, a cluster DNS reachable only over TCP).
+packages=(libc-ares-dev libssl-dev libnghttp2-dev openssl pkg-config nsd unbound bind9-dnsutils knot-dnsutils tmux iproute2 systemd dnsperf iptables)
 if [ "${1:-}" = --deb ]; then
   packages+=(debhelper dpkg-dev lintian debootstrap)
 fi

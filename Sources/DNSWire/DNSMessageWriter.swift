@@ -182,18 +182,21 @@ extension DNSMessage {
         return writer.bytes
     }
 
-    /// A query for an encrypted stream (DNS over TLS or HTTPS): like `makeQuery`, and its OPT
+    /// A query for a stream (DNS over TCP, TLS or HTTPS): like `makeQuery`, and its OPT
     /// carries an empty edns-tcp-keepalive option (RFC 7828: "tell me how long to keep the
-    /// connection") and padding that brings the message to a multiple of `paddingBlock`
-    /// octets (RFC 7830, the RFC 8467 block-length policy for queries).
+    /// connection") and, when `paddingBlock` is above 0 (encrypted streams), padding that
+    /// brings the message to a multiple of `paddingBlock` octets (RFC 7830, the RFC 8467
+    /// block-length policy for queries).
     public static func makeStreamQuery(id: UInt16, question: DNSQuestion, dnssecOK: Bool = false, paddingBlock: Int = 128) -> [UInt8] {
-        let unpadded = 12 + question.name.wireBytes.count + 4 + 11 + 4 + 4
-        let block = max(1, paddingBlock)
-        let padding = (block - unpadded % block) % block
-        let edns = EDNS(udpPayloadSize: 1232, dnssecOK: dnssecOK, options: [
-            EDNS.Option(code: EDNS.tcpKeepaliveOptionCode, data: []),
-            EDNS.Option(code: EDNS.paddingOptionCode, data: [UInt8](repeating: 0, count: padding)),
-        ])
+        var unpadded = 12 + question.name.wireBytes.count + 4 + 11 + 4
+        var options = [EDNS.Option(code: EDNS.tcpKeepaliveOptionCode, data: [])]
+        var padding = 0
+        if paddingBlock > 0 {
+            unpadded += 4
+            padding = (paddingBlock - unpadded % paddingBlock) % paddingBlock
+            options.append(EDNS.Option(code: EDNS.paddingOptionCode, data: [UInt8](repeating: 0, count: padding)))
+        }
+        let edns = EDNS(udpPayloadSize: 1232, dnssecOK: dnssecOK, options: options)
         var writer = DNSMessageWriter(capacity: unpadded + padding)
         var header = DNSHeader(id: id)
         header.recursionDesired = true

@@ -12,7 +12,8 @@ extension ConfigDecoder {
         }
         try reader.rejectUnknownKeys(allowed: [
             "policy", "timeout_ms", "hedge_after_ms", "failure_threshold", "probe_interval_s",
-            "randomize_case", "rotate_after_queries", "retry_budget_percent", "retry_budget_min_per_s", "tls_idle_timeout_ms", "provider",
+            "randomize_case", "rotate_after_queries", "retry_budget_percent", "retry_budget_min_per_s", "tls_idle_timeout_ms",
+            "max_in_flight", "provider",
         ])
         var section = defaults
         if let policy = try reader.string("policy") {
@@ -37,6 +38,7 @@ extension ConfigDecoder {
             "retry_budget_min_per_s", default: defaults.retryBudgetMinPerS, in: 0...100_000)
         section.tlsIdleTimeoutMs = try reader.int(
             "tls_idle_timeout_ms", default: defaults.tlsIdleTimeoutMs, in: 0...3_600_000)
+        section.maxInFlight = try reader.int("max_in_flight", default: defaults.maxInFlight, in: 1...1_000_000)
         section.providers = try decodeProviders(try reader.tables("provider"), parent: reader)
         return section
     }
@@ -86,7 +88,7 @@ extension ConfigDecoder {
         return providers
     }
 
-    /// `transport` and the TLS keys of one provider: TLS keys only with `tls`, `tls_name`
+    /// `transport` and the TLS keys of one provider: TLS keys only with `tls`/`https`, `tls_name`
     /// required unless `tls_verify = false`, pins base64 SHA-256, a readable CA file.
     private func decodeTransport(_ reader: TableReader) throws(ConfigError) -> (ProviderTransport, ProviderTLSSection?) {
         var transport = ProviderTransport.dns
@@ -99,11 +101,12 @@ extension ConfigDecoder {
         }
         let tlsKeys = ["tls_name", "tls_verify", "tls_ca_file", "tls_pins"]
         switch transport {
-        case .dns:
+        case .dns, .tcp:
+            let plain = transport == .tcp ? "plain DNS over TCP" : "plain DNS"
             for key in tlsKeys + ["https_path"] where reader.has(key) {
-                throw reader.error(key, "applies only to transport = \"tls\" or \"https\"; this provider uses plain DNS")
+                throw reader.error(key, "applies only to transport = \"tls\" or \"https\"; this provider uses \(plain)")
             }
-            return (.dns, nil)
+            return (transport, nil)
         case .https:
             break
         case .tls:

@@ -15,6 +15,9 @@ public enum UpstreamPolicy: String, Sendable, Equatable, CaseIterable {
 public enum ProviderTransport: String, Sendable, Equatable, CaseIterable {
     /// Plain DNS (UDP, TCP on truncation); servers default to port 53.
     case dns
+    /// Plain DNS over one persistent, pipelined TCP connection per server (RFC 7766);
+    /// servers default to port 53.
+    case tcp
     /// DNS over TLS (RFC 7858); servers default to port 853.
     case tls
     /// DNS over HTTPS (RFC 8484, HTTP/2); servers default to port 443.
@@ -23,7 +26,7 @@ public enum ProviderTransport: String, Sendable, Equatable, CaseIterable {
     /// The port of a server written without one.
     public var defaultPort: UInt16 {
         switch self {
-        case .dns: 53
+        case .dns, .tcp: 53
         case .tls: 853
         case .https: 443
         }
@@ -60,7 +63,7 @@ public struct ProviderSection: Sendable, Equatable {
     public var servers: [HostPort]
     /// `transport`.
     public var transport: ProviderTransport
-    /// The TLS keys; nil for `dns`.
+    /// The TLS keys; nil for `dns` and `tcp`.
     public var tls: ProviderTLSSection?
 
     public init(name: String, servers: [HostPort], transport: ProviderTransport = .dns, tls: ProviderTLSSection? = nil) {
@@ -96,8 +99,12 @@ public struct UpstreamSection: Sendable, Equatable {
     /// `retry_budget_min_per_s`: the reserve: a bucket of ten times this, full at start,
     /// refilled at this many a second.
     public var retryBudgetMinPerS: Int
-    /// `tls_idle_timeout_ms`: an encrypted connection without queries this long is closed.
+    /// `tls_idle_timeout_ms`: a stream connection (`tcp`, `tls`, `https`) without queries this
+    /// long is closed.
     public var tlsIdleTimeoutMs: Int
+    /// `max_in_flight`: questions waiting on upstreams at once; beyond it a new miss gets
+    /// stale data or SERVFAIL at once (as dnsmasq's dns-forward-max).
+    public var maxInFlight: Int
     /// `[[upstream.provider]]`, in the order written. Never empty after parsing.
     public var providers: [ProviderSection]
 
@@ -112,6 +119,7 @@ public struct UpstreamSection: Sendable, Equatable {
         retryBudgetPercent: Int = 20,
         retryBudgetMinPerS: Int = 10,
         tlsIdleTimeoutMs: Int = 10_000,
+        maxInFlight: Int = 10_000,
         providers: [ProviderSection] = []
     ) {
         self.policy = policy
@@ -124,6 +132,7 @@ public struct UpstreamSection: Sendable, Equatable {
         self.retryBudgetPercent = retryBudgetPercent
         self.retryBudgetMinPerS = retryBudgetMinPerS
         self.tlsIdleTimeoutMs = tlsIdleTimeoutMs
+        self.maxInFlight = maxInFlight
         self.providers = providers
     }
 }

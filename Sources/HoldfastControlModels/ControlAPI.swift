@@ -16,6 +16,8 @@ public enum ControlAPI {
         public static let reload = "/reload"
         public static let query = "/query"
         public static let held = "/held"
+        public static let livez = "/livez"
+        public static let readyz = "/readyz"
     }
 
     /// Content type of `GET /metrics`.

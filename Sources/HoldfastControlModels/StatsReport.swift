@@ -56,6 +56,9 @@ public struct StatsReport: Codable, Sendable, Equatable {
     public var failureCacheHits: UInt64
     /// Extra upstream attempts (hedges, retries, resends) the retry budget refused.
     public var retryBudgetExhausted: UInt64
+    /// Misses answered at once (stale or SERVFAIL) because `upstream.max_in_flight` questions
+    /// were already waiting on upstreams.
+    public var inFlightLimited: UInt64
     /// Upstream counters.
     public var upstream: Upstream
     /// Queries per second over the recent past (the daemon chooses the window, about 10 s).
@@ -65,7 +68,7 @@ public struct StatsReport: Codable, Sendable, Equatable {
 
     public init(
         uptimeSeconds: Double, queries: [String: [String: UInt64]], totalQueries: UInt64, cache: Cache,
-        coalesced: UInt64, prefetches: UInt64, lastKnownGood: UInt64, failureCacheHits: UInt64 = 0, retryBudgetExhausted: UInt64 = 0, upstream: Upstream,
+        coalesced: UInt64, prefetches: UInt64, lastKnownGood: UInt64, failureCacheHits: UInt64 = 0, retryBudgetExhausted: UInt64 = 0, inFlightLimited: UInt64 = 0, upstream: Upstream,
         queriesPerSecond: Double, cacheHitRatio: Double
     ) {
         self.uptimeSeconds = uptimeSeconds
@@ -77,6 +80,7 @@ public struct StatsReport: Codable, Sendable, Equatable {
         self.lastKnownGood = lastKnownGood
         self.failureCacheHits = failureCacheHits
         self.retryBudgetExhausted = retryBudgetExhausted
+        self.inFlightLimited = inFlightLimited
         self.upstream = upstream
         self.queriesPerSecond = queriesPerSecond
         self.cacheHitRatio = cacheHitRatio
@@ -89,6 +93,7 @@ public struct StatsReport: Codable, Sendable, Equatable {
         case lastKnownGood = "last_known_good"
         case failureCacheHits = "failure_cache_hits"
         case retryBudgetExhausted = "retry_budget_exhausted"
+        case inFlightLimited = "in_flight_limited"
         case queriesPerSecond = "queries_per_second"
         case cacheHitRatio = "cache_hit_ratio"
     }

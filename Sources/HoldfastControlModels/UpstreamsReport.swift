@@ -23,11 +23,11 @@ public struct UpstreamsReport: Codable, Sendable, Equatable {
         public var failures: UInt64
         /// "dns", "tls" or "https".
         public var transport: String
-        /// Encrypted transports: connections open now (0 or 1); nil for `dns`.
+        /// Stream transports (`tcp`, `tls`, `https`): connections open now (0 or 1); nil for `dns`.
         public var connectionsOpen: Int?
-        /// Encrypted transports: handshakes completed, resumed ones included; nil for `dns`.
+        /// Encrypted transports: handshakes completed, resumed ones included; nil for `dns` and `tcp`.
         public var tlsHandshakes: UInt64?
-        /// Encrypted transports: handshakes that resumed an earlier session; nil for `dns`.
+        /// Encrypted transports: handshakes that resumed an earlier session; nil for `dns` and `tcp`.
         public var tlsResumed: UInt64?
 
         public init(

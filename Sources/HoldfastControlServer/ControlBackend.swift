@@ -8,6 +8,10 @@ import HoldfastControlModels
 public protocol ControlBackend: Sendable {
     /// `GET /health`.
     func health() -> HealthReport
+    /// `GET /livez`: the serving path works (the watchdog's check); never upstream health.
+    func liveness() -> ProbeReport
+    /// `GET /readyz`: listeners bound, cache loaded, not draining.
+    func readiness() -> ProbeReport
     /// `GET /stats`.
     func stats() -> StatsReport
     /// `GET /upstreams`.

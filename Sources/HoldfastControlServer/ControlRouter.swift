@@ -44,7 +44,7 @@ struct ControlResponse: Sendable {
 }
 
 /// Which endpoints a listener serves: the Unix socket serves all, the TCP `metrics_listen`
-/// listener only `/metrics` and `/health`.
+/// listener only `/metrics`, `/health`, `/livez` and `/readyz`.
 enum ControlRouteSet: Sendable {
     case all
     case metricsAndHealth
@@ -69,6 +69,10 @@ struct ControlRouter: Sendable {
                 let report = backend.health()
                 return .json(report.status == .failing ? .serviceUnavailable : .ok, report)
             }
+        case (_, P.livez):
+            return only(.GET, request) { probe(backend.liveness()) }
+        case (_, P.readyz):
+            return only(.GET, request) { probe(backend.readiness()) }
         case (_, P.metrics):
             return only(.GET, request) {
                 ControlResponse(status: .ok, contentType: ControlAPI.prometheusContentType, body: Data(backend.metricsText().utf8))
@@ -95,6 +99,10 @@ struct ControlRouter: Sendable {
         default:
             return .now(.error(.notFound, "no such endpoint: \(request.path)"))
         }
+    }
+
+    private func probe(_ report: ProbeReport) -> ControlResponse {
+        .json(report.ok ? .ok : .serviceUnavailable, report)
     }
 
     private func only(_ method: HTTPMethod, _ request: ControlRequest, _ body: () -> ControlResponse) -> RouteOutcome {

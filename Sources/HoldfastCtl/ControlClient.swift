@@ -35,6 +35,13 @@ public struct ControlClient: Sendable {
         try get(ControlAPI.Path.health, accepting: [200, 503])
     }
 
+    /// `GET /livez` or `/readyz`: any HTTP status is an answer (200 passes); the body is read
+    /// when it is a `ProbeReport`.
+    public func probe(_ path: String) throws(CommandFailure) -> (status: Int, report: ProbeReport?, raw: String) {
+        let answer = try send("GET", path)
+        return (answer.status, try? ControlAPI.decode(ProbeReport.self, from: Data(answer.body)), answer.text)
+    }
+
     public func stats() throws(CommandFailure) -> Reply<StatsReport> {
         try get(ControlAPI.Path.stats)
     }

@@ -58,7 +58,7 @@ public struct Holdfastctl: ParsableCommand {
         subcommands: [
             StatusCommand.self, StatsCommand.self, UpstreamsCommand.self, HealthCommand.self,
             CacheCommand.self, MetricsCommand.self, ReloadCommand.self, TopCommand.self,
-            QueryCommand.self, HeldCommand.self, HoldCommand.self, ReleaseCommand.self,
+            QueryCommand.self, HeldCommand.self, HoldCommand.self, ReleaseCommand.self, ProbeCommand.self,
         ]
     )
 

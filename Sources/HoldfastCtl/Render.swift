@@ -55,6 +55,7 @@ enum Render {
             ["last known good", "\(stats.lastKnownGood)"],
             ["failure cache hits", "\(stats.failureCacheHits)"],
             ["retry budget exhausted", "\(stats.retryBudgetExhausted)"],
+            ["over max in flight", "\(stats.inFlightLimited)"],
             ["upstream requests", "\(stats.upstream.requests)"],
             ["upstream failures", "\(stats.upstream.failures)"],
         ]

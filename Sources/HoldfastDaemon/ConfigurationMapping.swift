@@ -32,6 +32,7 @@ enum ConfigurationMapping {
     }
 
     private static func transport(_ provider: ProviderSection) -> UpstreamConfiguration.Transport {
+        if provider.transport == .tcp { return .tcp }
         guard provider.transport != .dns, let tls = provider.tls else { return .dns }
         let settings = TLSClientSettings(serverName: tls.name, verify: tls.verify, caFile: tls.caFile, pins: tls.pins)
         return provider.transport == .https ? .https(settings, path: tls.httpsPath) : .tls(settings)
@@ -52,7 +53,7 @@ enum ConfigurationMapping {
             prefetch: config.cache.prefetch, lastKnownGood: lastKnownGood(config.resilience),
             localZone: LocalZone(records: config.local),
             failureTTLSeconds: config.cache.failureTTLSeconds, failureMaxTTLSeconds: config.cache.failureMaxTTLSeconds,
-            collapseHoldSeconds: config.resilience.collapseHoldSeconds)
+            collapseHoldSeconds: config.resilience.collapseHoldSeconds, maxInFlight: config.upstream.maxInFlight)
     }
 
     /// The validated patterns, typed: no second parse.

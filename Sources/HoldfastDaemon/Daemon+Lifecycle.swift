@@ -44,6 +44,7 @@ extension Daemon {
             "listen": "\(addresses)", "metrics_listen": "\(control.server.metricsLocalAddress.map(Self.hostPort) ?? "off")",
             "cache_entries": "\(cache.count)", "providers": "\(config.upstream.providers.map(\.name))",
         ])
+        enter(.serving)
         notifier.ready(status: statusLine())
         lastHealth.withLock { $0 = healthReport().status.rawValue }
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -57,6 +58,7 @@ extension Daemon {
         let status = await withTaskGroup(of: Int32?.self) { group -> Int32 in
             group.addTask { [logger] in
                 for await signal in stopSignals {
+                    self.enter(.draining)  // before the log line, which tests wait for
                     logger.notice("stopping", metadata: ["signal": "\(signal)"])
                     await serviceGroup.triggerGracefulShutdown()
                     break

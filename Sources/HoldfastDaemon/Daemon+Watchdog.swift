@@ -19,6 +19,8 @@ extension Daemon {
             if answered != true { healthy = false }
         }
         if healthy { healthy = resolverAnswersLocally() }
+        let checked = ServingCheck(healthy: healthy, atMillis: clock.nowMillis())
+        lastServingCheck.withLock { $0 = checked }
         if healthy && watchdogInterval != nil { notifier.watchdog() }
         _ = rate.queriesPerSecond(total: UInt64(metrics.udp.total + metrics.tcp.total))
         let health = healthReport().status.rawValue
@@ -32,7 +34,7 @@ extension Daemon {
         }
     }
 
-    private func resolverAnswersLocally() -> Bool {
+    func resolverAnswersLocally() -> Bool {
         let query = DNSMessage.makeQuery(id: 1, question: DNSQuestion(name: (try? DNSName("localhost.")) ?? .root, type: .a), udpPayloadSize: nil)
         let disposition = query.withUnsafeBytes { resolver.handleUnobserved($0) }
         if case .answer = disposition { return true }

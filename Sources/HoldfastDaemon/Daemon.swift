@@ -40,6 +40,10 @@ public final class Daemon: Sendable {
     let rate: QueryRate
     let lastHealth = Mutex<String>("")
     let persistLock = Mutex<Bool>(false)
+    /// A `ServingPhase`, for `/readyz`.
+    let phase = Atomic<UInt8>(ServingPhase.starting.rawValue)
+    /// The watchdog's latest check of the serving path, for `/livez`.
+    let lastServingCheck = Mutex<ServingCheck?>(nil)
 
     init(configPath: String, configuration: HoldfastConfiguration, logger: Logger) throws {
         self.configPath = configPath

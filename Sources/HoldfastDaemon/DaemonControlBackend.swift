@@ -14,6 +14,8 @@ struct DaemonControlBackend: ControlBackend {
     let daemon: Daemon
 
     func health() -> HealthReport { daemon.healthReport() }
+    func liveness() -> ProbeReport { daemon.liveness() }
+    func readiness() -> ProbeReport { daemon.readiness() }
 
     func stats() -> StatsReport {
         let metrics = daemon.metrics
@@ -32,6 +34,7 @@ struct DaemonControlBackend: ControlBackend {
             coalesced: load(events.coalesced), prefetches: load(events.prefetches), lastKnownGood: load(events.lastKnownGood),
             failureCacheHits: load(events.failureCacheHits),
             retryBudgetExhausted: load(events.retryBudgetExhausted),
+            inFlightLimited: load(events.inFlightLimited),
             upstream: .init(requests: load(events.upstreamRequests), failures: load(events.upstreamFailures)),
             queriesPerSecond: daemon.rate.queriesPerSecond(total: total),
             cacheHitRatio: answeredFromCacheOrUpstream == 0 ? 0 : Double(hits) / Double(answeredFromCacheOrUpstream))
@@ -40,11 +43,13 @@ struct DaemonControlBackend: ControlBackend {
     func upstreams() -> UpstreamsReport {
         UpstreamsReport(providers: daemon.upstream.status().map { provider in
             let servers = provider.servers.map { server in
-                UpstreamsReport.Server(
+                // A `tcp` connection has no handshake to count.
+                let tls = server.transport == "tcp" ? nil : server.connection
+                return UpstreamsReport.Server(
                     address: server.address, state: server.isUp ? .up : .down, srttMilliseconds: server.smoothedRTTMs,
                     consecutiveFailures: server.consecutiveFailures, lastError: server.lastError, requests: server.queries,
                     failures: server.failures, transport: server.transport, connectionsOpen: server.connection?.open,
-                    tlsHandshakes: server.connection?.handshakes, tlsResumed: server.connection?.resumed)
+                    tlsHandshakes: tls?.handshakes, tlsResumed: tls?.resumed)
             }
             return UpstreamsReport.Provider(name: provider.name, state: servers.contains { $0.state == .up } ? .up : .down, servers: servers)
         })

@@ -34,6 +34,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     let answersHeld: CoreMetrics.Gauge
     private let failureCacheHitCounter: CoreMetrics.Counter
     private let retryBudgetCounter: CoreMetrics.Counter
+    private let inFlightLimitCounter: CoreMetrics.Counter
     let cacheEntries: CoreMetrics.Gauge
     private let upstreamHandles = Mutex<[String: CoreMetrics.Counter]>([:])
     private let rttHandles = Mutex<[String: CoreMetrics.Timer]>([:])
@@ -69,6 +70,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
         answersHeld = CoreMetrics.Gauge(label: "holdfast_answers_held", factory: factory)
         failureCacheHitCounter = Counter(label: "holdfast_failure_cache_hits_total", factory: factory)
         retryBudgetCounter = Counter(label: "holdfast_retry_budget_exhausted_total", factory: factory)
+        inFlightLimitCounter = Counter(label: "holdfast_upstream_in_flight_limited_total", factory: factory)
         cacheEntries = CoreMetrics.Gauge(label: "holdfast_cache_entries", factory: factory)
         answersHeld.record(0)
     }
@@ -139,6 +141,11 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     func failureCacheHit() {
         events.failureCacheHits.wrappingAdd(1, ordering: .relaxed)
         failureCacheHitCounter.increment()
+    }
+
+    func inFlightLimitReached() {
+        events.inFlightLimited.wrappingAdd(1, ordering: .relaxed)
+        inFlightLimitCounter.increment()
     }
 
     func rejected(transport: Transport, rcode: DNSRCode?) {

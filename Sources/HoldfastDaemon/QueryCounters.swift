@@ -64,6 +64,8 @@ final class EventCounters: Sendable {
     let failureCacheHits = Atomic<Int>(0)
     /// Extra upstream attempts the retry budget refused.
     let retryBudgetExhausted = Atomic<Int>(0)
+    /// Misses answered at once because `upstream.max_in_flight` questions were waiting.
+    let inFlightLimited = Atomic<Int>(0)
     let upstreamRequests = Atomic<Int>(0)
     let upstreamFailures = Atomic<Int>(0)
     let dropped = Atomic<Int>(0)

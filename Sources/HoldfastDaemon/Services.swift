@@ -62,6 +62,8 @@ struct WatchdogService: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
+            // Checked once at start too, so `/livez` reports a real check from the beginning.
+            await daemon.watchdogCheck()
             while !Task.isCancelled {
                 try? await Task.sleep(for: daemon.watchdogTick)
                 guard !Task.isCancelled else { break }

@@ -118,10 +118,12 @@ final class FlightTable: Sendable {
     private let state = Mutex(State())
     private let active = Atomic<Int>(0)
 
-    /// The flight for `key`, and whether the caller created it (and so must run the fetch).
-    func join(_ key: CacheKey) -> (flight: Flight, isLeader: Bool) {
+    /// The flight for `key`, and whether the caller created it (and so must run the fetch);
+    /// nil when `key` has none and `limit` flights are already running (`max_in_flight`).
+    func join(_ key: CacheKey, limit: Int = .max) -> (flight: Flight, isLeader: Bool)? {
         state.withLock { state in
             if let existing = state.flights[key] { return (existing, false) }
+            guard state.active < limit else { return nil }
             let flight = Flight()
             state.flights[key] = flight
             state.active += 1

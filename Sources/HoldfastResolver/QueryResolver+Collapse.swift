@@ -49,9 +49,8 @@ extension QueryResolver {
 
     /// Asks upstream again about a held name, in the background (one fetch per name).
     private func startRecheck(_ key: CacheKey, question: DNSQuestion) {
-        let (flight, isLeader) = flights.join(key)
-        guard isLeader else { return }
-        startFetch(key, question: question, flight: flight)
+        guard let joined = flights.join(key, limit: configuration.withLock { $0.maxInFlight }), joined.isLeader else { return }
+        startFetch(key, question: question, flight: joined.flight)
     }
 
     // MARK: Absorbing upstream results

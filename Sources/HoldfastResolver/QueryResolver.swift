@@ -207,7 +207,13 @@ public final class QueryResolver: Sendable {
             observer.failureCacheHit()
             return deliver(.done(.failed), key: key, query: query, observer: observer, respond: respond)
         }
-        let (flight, isLeader) = flights.join(key)
+        guard let joined = flights.join(key, limit: configuration.withLock { $0.maxInFlight }) else {
+            // Too many questions already wait on upstreams: answer now (stale or SERVFAIL)
+            // rather than hold one more.
+            observer.inFlightLimitReached()
+            return deliver(.done(.failed), key: key, query: query, observer: observer, respond: respond)
+        }
+        let (flight, isLeader) = joined
         if isLeader {
             startFetch(key, question: query.question, flight: flight)
         } else {
@@ -262,15 +268,14 @@ public final class QueryResolver: Sendable {
     /// Stale data was answered because no server is healthy: refresh it in the background (one
     /// fetch per question, shared with any already running).
     private func refreshBehindStale(_ key: CacheKey, question: DNSQuestion) {
-        let (flight, isLeader) = flights.join(key)
-        guard isLeader else { return }
-        startFetch(key, question: question, flight: flight)
+        guard let joined = flights.join(key, limit: configuration.withLock { $0.maxInFlight }), joined.isLeader else { return }
+        startFetch(key, question: question, flight: joined.flight)
     }
 
     func startPrefetch(_ key: CacheKey, query: ClientQuery) {
         guard failures.blocking(key, now: clock.nowMillis()) == nil else { return }
-        let (flight, isLeader) = flights.join(key)
-        guard isLeader else { return }
+        guard let joined = flights.join(key, limit: configuration.withLock { $0.maxInFlight }), joined.isLeader else { return }
+        let flight = joined.flight
         observer.prefetchStarted()
         startFetch(key, question: query.question, flight: flight)
     }

@@ -24,13 +24,17 @@ public struct ResolverConfiguration: Sendable {
     public var collapseHoldSeconds: Int
     /// While a name is held, upstream is asked again at most this often (while clients ask).
     public var holdRecheckMillis: UInt64
+    /// `upstream.max_in_flight`: questions waiting on upstreams at once (coalesced clients
+    /// count once, prefetches too). Beyond it a new miss is answered at once, stale or
+    /// SERVFAIL, and nothing is sent; so a flood of unique names cannot grow memory without end.
+    public var maxInFlight: Int
 
     public init(
         staleAnswerTTLSeconds: UInt32 = 30,
         clientTimeoutMs: Int = 1800, prefetch: Bool = true, lastKnownGood: LastKnownGoodPatterns = LastKnownGoodPatterns([]),
         localZone: LocalZone = LocalZone(records: []),
         failureTTLSeconds: Int = 5, failureMaxTTLSeconds: Int = 60,
-        collapseHoldSeconds: Int = 900, holdRecheckMillis: UInt64 = 30_000
+        collapseHoldSeconds: Int = 900, holdRecheckMillis: UInt64 = 30_000, maxInFlight: Int = 10_000
     ) {
         self.collapseHoldSeconds = collapseHoldSeconds
         self.holdRecheckMillis = holdRecheckMillis
@@ -41,6 +45,7 @@ public struct ResolverConfiguration: Sendable {
         self.localZone = localZone
         self.failureTTLSeconds = failureTTLSeconds
         self.failureMaxTTLSeconds = failureMaxTTLSeconds
+        self.maxInFlight = maxInFlight
     }
 }
 

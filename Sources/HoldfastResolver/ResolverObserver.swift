@@ -61,6 +61,14 @@ public protocol ResolverObserver: Sendable {
     func rejected(transport: Transport, rcode: DNSRCode?)
     /// A query answered from the failure cache (stale data or SERVFAIL), nothing sent upstream.
     func failureCacheHit()
+    /// A miss answered at once (stale data or SERVFAIL) because `upstream.max_in_flight`
+    /// questions were already waiting on upstreams.
+    func inFlightLimitReached()
+}
+
+extension ResolverObserver {
+    /// Observers that do not count it (test observers) need not implement it.
+    public func inFlightLimitReached() {}
 }
 
 /// Observes nothing.

@@ -72,8 +72,10 @@ struct UDPBurstLoop: ~Copyable {
         outHeaders.deallocate()
     }
 
+    /// Reads until stopped; after a stop, until the datagrams already queued are read (a
+    /// detached socket receives no more, see `UDPListener.stopReading`).
     mutating func run() {
-        while !listener.isStopping {
+        while !listener.isStopping || listener.hasDatagramsToDrain {
             for index in 0..<Self.burst { inHeaders[index].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size) }
             let received = holdfast_recvmmsg_wait(listener.descriptor, inHeaders, UInt32(Self.burst))
             // Nothing read: the stop signal (EINTR) or an error the socket reports (an ICMP

@@ -29,6 +29,10 @@ final class UDPListener: Sendable {
     private let bursts = Atomic<UInt64>(0)
     private let lastCheck = Mutex<(bursts: UInt64, pending: Bool)>((0, false))
     private let thread = Mutex<pthread_t?>(nil)
+    /// Bound here to a specific address (not inherited from systemd, which keeps its socket
+    /// for the next instance, nor a wildcard, whose replies need the address asked): detached
+    /// from the address before reading stops (see `stopReading`).
+    private let detachOnStop: Bool
 
     struct SocketError: Error, CustomStringConvertible {
         var description: String
@@ -63,11 +67,13 @@ final class UDPListener: Sendable {
             Glibc.close(fd)
             throw error
         }
-        try self.init(adopting: fd)
+        let wildcard = address.ipAddress == "0.0.0.0" || address.ipAddress == "::"
+        try self.init(adopting: fd, detachOnStop: !wildcard)
     }
 
     /// Takes over a bound datagram socket (socket activation, or `init(binding:)`).
-    init(adopting fd: CInt) throws {
+    init(adopting fd: CInt, detachOnStop: Bool = false) throws {
+        self.detachOnStop = detachOnStop
         guard holdfast_set_blocking(fd) == 0 else {
             let error = SocketError("fcntl")
             Glibc.close(fd)
@@ -153,9 +159,15 @@ final class UDPListener: Sendable {
         }
     }
 
-    /// Stops reading (queued datagrams stay in the kernel) and waits for the thread to exit.
-    /// Replies to queries already taken can still be sent until `close`.
+    /// Stops reading and waits for the thread to exit. Replies to queries already taken can
+    /// still be sent until `close`.
+    ///
+    /// A socket bound here is first detached from its address, and the thread reads what was
+    /// already queued before it exits: with SO_REUSEPORT, another instance on the same address
+    /// then gets every datagram sent from now on and none queued here is lost (a handover loses
+    /// nothing). Other sockets keep their queued datagrams in the kernel.
     func stopReading() {
+        if detachOnStop { detach() }
         stopping.store(true, ordering: .releasing)
         let tid = thread.withLock { current -> pthread_t? in
             defer { current = nil }
@@ -163,6 +175,26 @@ final class UDPListener: Sendable {
         }
         if let tid { _ = holdfast_interrupt_and_join(tid) }
     }
+
+    /// Connects the socket to its own address. A connected UDP socket only matches datagrams
+    /// from its peer, and the kernel's SO_REUSEPORT selection skips connected sockets, so from
+    /// now on clients' datagrams go to the other sockets of the group (another instance's),
+    /// while those already queued here stay to be read. Sending to any client still works (an
+    /// explicit destination overrides the peer).
+    private func detach() {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                guard getsockname(descriptor, address, &length) == 0 else { return }
+                _ = connect(descriptor, address, length)
+            }
+        }
+    }
+
+    /// True while datagrams wait on a detached socket: the reading thread drains them after a
+    /// stop (a socket that was not detached keeps receiving, and would never be drained).
+    var hasDatagramsToDrain: Bool { detachOnStop && holdfast_pending_bytes(descriptor) > 0 }
 
     /// Stops reading and closes the socket; later replies are dropped.
     func close() {

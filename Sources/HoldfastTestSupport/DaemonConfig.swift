@@ -23,6 +23,11 @@ public struct DaemonConfig: Sendable {
                 "transport = \"tls\"", "tls_name = \"\(tlsName)\"", "tls_ca_file = \"\(caFile)\"",
             ] + more)
         }
+
+        /// A plain DNS-over-TCP provider (`transport = "tcp"`).
+        public static func tcp(_ name: String, _ servers: [LoopbackAddress]) -> Provider {
+            Provider(name, servers, settings: ["transport = \"tcp\""])
+        }
     }
 
     /// One `[[local]]` record.
@@ -54,6 +59,9 @@ public struct DaemonConfig: Sendable {
     public var localRecords: [LocalRecord] = []
     /// Listen on [::1] as well as 127.0.0.1 (same port).
     public var listenIPv6 = false
+    /// More `server.listen` addresses, as written (only inside a private network namespace may
+    /// they be other than loopback, e.g. a node-local 169.254.20.10:53).
+    public var extraListen: [String] = []
     public var allow: [String] = ["127.0.0.0/8", "::1/128"]
     public var threads = 1
     /// `[server] user`: the account to switch to when the daemon starts as root; nil = not set.
@@ -68,6 +76,8 @@ public struct DaemonConfig: Sendable {
     public var probeIntervalS: Int?
     /// `[upstream] tls_idle_timeout_ms`; nil = not set.
     public var tlsIdleTimeoutMs: Int?
+    /// `upstream.max_in_flight`.
+    public var maxInFlight: Int?
     public var maxEntries: Int?
     public var minTTLs: Int?
     public var maxTTLs: Int?
@@ -101,6 +111,7 @@ public struct DaemonConfig: Sendable {
     public func render(port: UInt16, v6Port: UInt16? = nil, directory: String) -> String {
         var listen = ["\"127.0.0.1:\(port)\""]
         if listenIPv6 { listen.append("\"[::1]:\(v6Port ?? port)\"") }
+        listen += extraListen.map { "\"\($0)\"" }
         var lines: [String] = ["[server]"]
         lines.append("listen = [\(listen.joined(separator: ", "))]")
         lines.append("allow = \(Self.array(allow))")
@@ -116,6 +127,7 @@ public struct DaemonConfig: Sendable {
         Self.optional(&lines, "failure_threshold", failureThreshold)
         Self.optional(&lines, "probe_interval_s", probeIntervalS)
         Self.optional(&lines, "tls_idle_timeout_ms", tlsIdleTimeoutMs)
+        Self.optional(&lines, "max_in_flight", maxInFlight)
         for provider in providers {
             lines.append("")
             lines.append("[[upstream.provider]]")

@@ -58,6 +58,9 @@ public final class DaemonProcess: Sendable {
         public var listenFDNames: [String]?
         /// Another program to run instead of the built holdfastd (fixture self-tests).
         public var executable: String?
+        /// A command the daemon runs under, e.g. `["/usr/sbin/ip", "netns", "exec", NAME]`
+        /// (it must exec the daemon in place, so signals reach it).
+        public var prefix: [String] = []
         public init() {}
     }
 
@@ -146,6 +149,10 @@ public final class DaemonProcess: Sendable {
             // LISTEN_PID must be the daemon's own pid: a shell learns it and execs in place.
             arguments = ["-c", "LISTEN_PID=$$; export LISTEN_PID; exec \"$0\" \"$@\"", executable] + arguments
             executable = "/bin/sh"
+        }
+        if let first = launch.prefix.first {
+            arguments = Array(launch.prefix.dropFirst()) + [executable] + arguments
+            executable = first
         }
         let stderr = EventLog<String>(label: "holdfastd stderr")
         let process = try ChildProcess(

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `scripts/fake-dot-server.py`: a DNS-over-TLS server that fails in the ways real servers do
+/// `scripts/fake-dot-server.py`: a DNS-over-TLS (or plain DNS-over-TCP) server that fails in the ways real servers do
 /// not on demand (out of order, silent after the handshake, a handshake that never finishes,
 /// closing with queries in flight). Every event is a line in `events`:
 /// `connection N`, `handshake N ok`, `handshake N failed ...`, `query N NAME`, `closing N`.
@@ -41,11 +41,23 @@ public final class FakeDoTServer: Sendable {
         identity: TestCertificates.Identity, mode: Mode = .answer, host: String = "127.0.0.1", port: UInt16 = 0,
         keepalive: Int? = nil
     ) async throws -> FakeDoTServer {
+        try await launch(["--cert", identity.certificate, "--key", identity.key], mode: mode, host: host, port: port, keepalive: keepalive)
+    }
+
+    /// The same server speaking plain DNS over TCP (RFC 7766, no TLS): for `transport = "tcp"`.
+    public static func startPlain(
+        mode: Mode = .answer, host: String = "127.0.0.1", port: UInt16 = 0, keepalive: Int? = nil
+    ) async throws -> FakeDoTServer {
+        try await launch(["--plain"], mode: mode, host: host, port: port, keepalive: keepalive)
+    }
+
+    private static func launch(
+        _ security: [String], mode: Mode, host: String, port: UInt16, keepalive: Int?
+    ) async throws -> FakeDoTServer {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/fake-dot-server.py").path
         let events = EventLog<String>(label: "fake DoT server")
-        var arguments = [script, "--cert", identity.certificate, "--key", identity.key, "--host", host, "--port", "\(port)",
-                         "--mode", mode.argument]
+        var arguments = [script] + security + ["--host", host, "--port", "\(port)", "--mode", mode.argument]
         if let keepalive { arguments += ["--keepalive", "\(keepalive)"] }
         let process = try ChildProcess(
             executable: try Executables.find("python3"), arguments: arguments,

@@ -78,10 +78,12 @@ public final class NSDFixture: Sendable {
         throw TestSupportError.startFailed("nsd on port \(port) did not answer within \(timeout): \(log) \(out)")
     }
 
-    /// The nsd.conf text for `zones` on 127.0.0.1:`port`, every file in `directory`; also
-    /// writes the zone files there. For running nsd elsewhere (e.g. in a private namespace).
+    /// The nsd.conf text for `zones` on `host`:`port` (127.0.0.1 unless running in a private
+    /// namespace), every file in `directory`; also writes the zone files there. For running nsd
+    /// elsewhere (e.g. in a private namespace).
     public static func configText(
-        port: UInt16, directory: TemporaryDirectory, zones: [Zone], tls: (TestCertificates.Identity, UInt16)? = nil
+        port: UInt16, directory: TemporaryDirectory, zones: [Zone], tls: (TestCertificates.Identity, UInt16)? = nil,
+        host: String = "127.0.0.1"
     ) throws -> String {
         let tlsLines = tls.map { identity, tlsPort in
             """
@@ -94,7 +96,7 @@ public final class NSDFixture: Sendable {
         } ?? ""
         var config = """
             server:
-              ip-address: 127.0.0.1@\(port)
+              ip-address: \(host)@\(port)
             \(tlsLines)  port: \(port)
               username: ""
               chroot: ""
@@ -123,13 +125,24 @@ public final class NSDFixture: Sendable {
 
     /// How many queries nsd has received so far (from `nsd-control stats_noreset`).
     public func queryCount() async throws -> Int {
+        try await statistic("num.queries")
+    }
+
+    /// Queries nsd received so far over UDP and over TCP (`num.udp`, `num.tcp` of IPv4; the
+    /// fixture listens on 127.0.0.1 only).
+    public func queriesByTransport() async throws -> (udp: Int, tcp: Int) {
+        (try await statistic("num.udp"), try await statistic("num.tcp"))
+    }
+
+    /// One counter of `nsd-control stats_noreset`.
+    public func statistic(_ name: String) async throws -> Int {
         let result = try await ChildProcess.run(
             try Executables.find("nsd-control"), ["-c", configPath, "stats_noreset"],
             environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], timeout: .seconds(5))
-        for line in result.stdout where line.hasPrefix("num.queries=") {
-            if let count = Int(line.dropFirst("num.queries=".count)) { return count }
+        for line in result.stdout where line.hasPrefix(name + "=") {
+            if let count = Int(line.dropFirst(name.count + 1)) { return count }
         }
-        throw TestSupportError.startFailed("nsd-control printed no num.queries: \(result.stdout + result.stderr)")
+        throw TestSupportError.startFailed("nsd-control printed no \(name): \(result.stdout + result.stderr)")
     }
 
     /// Stops nsd and every process it forked.

@@ -14,8 +14,8 @@ enum CodecEvent {
     case broken(String)
 }
 
-/// How DNS queries and answers are laid out on one encrypted connection: DNS over TLS's
-/// length-prefixed messages, or DNS over HTTPS's HTTP/2 streams. One codec per connection;
+/// How DNS queries and answers are laid out on one stream connection: DNS over TCP's and
+/// DNS over TLS's length-prefixed messages, or DNS over HTTPS's HTTP/2 streams. One codec per connection;
 /// loop-thread only.
 protocol StreamCodec: AnyObject {
     /// Queries this connection may carry at once.
@@ -34,7 +34,8 @@ protocol StreamCodec: AnyObject {
     func pendingOutput(into output: inout [UInt8])
 }
 
-/// DNS over TLS (RFC 7858): each message with its two-octet length; answers matched by ID.
+/// DNS over TCP (RFC 7766) and DNS over TLS (RFC 7858): each message with its two-octet
+/// length; answers matched by ID (and by question, in the engine).
 final class DNSOverTLSCodec: StreamCodec {
     private var framer = DNSStreamFramer()
     private var keepaliveChecked = false

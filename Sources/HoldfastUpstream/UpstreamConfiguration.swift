@@ -54,6 +54,8 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     public enum Transport: Sendable, Hashable {
         /// Plain DNS through c-ares (UDP, TCP on truncation).
         case dns
+        /// Plain DNS over one persistent, pipelined TCP connection per server (RFC 7766).
+        case tcp
         /// DNS over TLS (RFC 7858), authenticated as `TLSClientSettings` says.
         case tls(TLSClientSettings)
         /// DNS over HTTPS (RFC 8484, HTTP/2 POST to `path`), authenticated the same way.
@@ -63,6 +65,7 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         public var name: String {
             switch self {
             case .dns: "dns"
+            case .tcp: "tcp"
             case .tls: "tls"
             case .https: "https"
             }
@@ -111,7 +114,7 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     public var retryBudgetPercent: Int
     /// ...plus a reserve of this many a second, ten seconds' worth usable at once.
     public var retryBudgetMinPerSecond: Int
-    /// An encrypted connection without queries for this long is closed (sooner when the server
+    /// A stream connection (tcp, tls, https) without queries for this long is closed (sooner when the server
     /// asks for less with edns-tcp-keepalive).
     public var tlsIdleTimeoutMs: Int
 

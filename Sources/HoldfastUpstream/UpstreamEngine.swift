@@ -61,20 +61,18 @@ final class UpstreamEngine: @unchecked Sendable {
         return server
     }
 
-    /// The transport `server.transportKind` names. An encrypted transport reports handshakes to the
-    /// observer and republishes the status when its connection opens or closes.
+    /// The transport `server.transportKind` names. A stream transport republishes the status
+    /// when its connection opens or closes; an encrypted one also reports handshakes.
     func makeTransport(for server: ServerState, _ configuration: UpstreamConfiguration) -> any UpstreamTransport {
         switch server.transportKind {
         case .dns:
             return CAresTransport(
                 address: server.address, timeoutMs: configuration.timeoutMs,
                 rotateAfterQueries: configuration.rotateAfterQueries, loop: loop)
-        case .tls(let settings), .https(let settings, _):
-            let wire: EncryptedTransport.Wire
-            if case .https(_, let path) = server.transportKind { wire = .https(path: path) } else { wire = .tls }
+        case .tcp, .tls, .https:
             let (provider, label) = (server.provider, server.label)
-            return EncryptedTransport(
-                address: server.address, settings: settings, wire: wire, timeoutMs: configuration.timeoutMs,
+            return StreamTransport(
+                address: server.address, kind: server.transportKind, timeoutMs: configuration.timeoutMs,
                 idleTimeoutMs: configuration.tlsIdleTimeoutMs, loop: loop,
                 onHandshake: { [weak self] result in
                     self?.observer?.tlsHandshake(provider: provider, server: label, result: result)
@@ -193,15 +191,15 @@ final class UpstreamEngine: @unchecked Sendable {
     /// and sends it. Nil when the transport could not send (it could not open a channel).
     @discardableResult
     func startAttempt(server: ServerState, question: DNSQuestion, dnssecOK: Bool, owner: QuestionState?, number: Int = -1) -> Attempt? {
-        let encrypted = server.transport.isEncrypted
-        let randomize = configuration.randomizeCase && server.caseRandomization && !encrypted
+        let (encrypted, stream) = (server.transport.isEncrypted, server.transport.isStream)
+        let randomize = configuration.randomizeCase && server.caseRandomization && !stream
         var sentQuestion = question
         if randomize { sentQuestion.name = question.name.randomizingCase(using: &random) }
         let attempt = Attempt(
             server: server, question: owner, number: number, queryID: 0, sentQuestion: sentQuestion,
             usedCaseRandomization: randomize, started: .now)
         let sent = server.transport.send({ id in
-            encrypted ? DNSMessage.makeStreamQuery(id: id, question: sentQuestion, dnssecOK: dnssecOK)
+            stream ? DNSMessage.makeStreamQuery(id: id, question: sentQuestion, dnssecOK: dnssecOK, paddingBlock: encrypted ? 128 : 0)
                 : DNSMessage.makeQuery(id: id, question: sentQuestion, dnssecOK: dnssecOK, udpPayloadSize: 1232)
         }, completion: { [self] reply in completed(attempt, reply) })
         guard let id = sent else {

@@ -109,7 +109,7 @@ struct CandidateView: QuestionMachine.Servers {
     func isUsable(_ candidate: Int) -> Bool { candidates[candidate].isUsable }
     func isSuspect(_ candidate: Int) -> Bool { candidates[candidate].health.isSuspect }
     func rto(_ candidate: Int) -> Duration { candidates[candidate].rtt.rto }
-    func resendsToSameServer(_ candidate: Int) -> Bool { !candidates[candidate].transport.isEncrypted }
+    func resendsToSameServer(_ candidate: Int) -> Bool { !candidates[candidate].transport.isStream }
     func allowExtraAttempt() -> Bool {
         let allowed = budget.value.spendExtra(now: .now)
         if !allowed { budget.onExhausted?() }

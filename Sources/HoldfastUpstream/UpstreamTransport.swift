@@ -26,6 +26,11 @@ protocol UpstreamTransport: AnyObject {
     /// DNS 0x20 is not used (the channel is authenticated).
     var isEncrypted: Bool { get }
 
+    /// True for the stream transports (`tcp`, `tls`, `https`): queries carry
+    /// edns-tcp-keepalive, and an attempt is never resent to the same server (the stream
+    /// delivers it or the connection fails). DNS 0x20 is not used.
+    var isStream: Bool { get }
+
     /// Connections, handshakes, resumptions (encrypted transports; nil for c-ares).
     var statistics: ConnectionStatistics? { get }
 
@@ -70,6 +75,7 @@ final class CAresTransport: UpstreamTransport {
     }
 
     var isEncrypted: Bool { false }
+    var isStream: Bool { false }
     var statistics: ConnectionStatistics? { nil }
     /// The loop cancels and destroys every c-ares channel itself at shutdown.
     func cancelAll() {}
@@ -93,6 +99,7 @@ final class NoTransport: UpstreamTransport {
     func retire() {}
     var setupError: String? { "no transport" }
     var isEncrypted: Bool { false }
+    var isStream: Bool { false }
     var statistics: ConnectionStatistics? { nil }
     func cancelAll() {}
 }

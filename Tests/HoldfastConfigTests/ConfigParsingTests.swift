@@ -183,6 +183,27 @@ struct ConfigParsingTests {
         #expect(providers[2].tls == nil && providers[2].servers.map(\.port) == [53])
     }
 
+    @Test func tcpProvidersAndMaxInFlightAreRead() throws {
+        let text = """
+            [upstream]
+            max_in_flight = 500
+            [[upstream.provider]]
+            name = "cluster"
+            transport = "tcp"
+            servers = ["127.0.0.1", "[::1]:5353"]
+            [[upstream.provider]]
+            name = "plain"
+            servers = ["127.0.0.3"]
+            """
+        let config = try HoldfastConfiguration.parse(text, file: "tcp.toml")
+        #expect(config.upstream.maxInFlight == 500)
+        #expect(config.upstream.providers.map(\.transport) == [.tcp, .dns])
+        #expect(config.upstream.providers[0].servers.map(\.description) == ["127.0.0.1:53", "[::1]:5353"], "port 53 by default")
+        #expect(config.upstream.providers[0].tls == nil)
+        let defaults = try HoldfastConfiguration.parse("[[upstream.provider]]\nname = \"p\"\nservers = [\"127.0.0.1\"]\n", file: "d.toml")
+        #expect(defaults.upstream.maxInFlight == 10_000)
+    }
+
     /// TXT data becomes character strings of at most 255 bytes in the config layer, so the
     /// daemon hands the records over as they are.
     @Test func longTXTIsSplitIntoCharacterStrings() throws {

@@ -44,6 +44,7 @@ struct ShippedConfigTests {
         #expect(config.upstream.failureThreshold == 3)
         #expect(config.upstream.retryBudgetPercent == 20)
         #expect(config.upstream.probeIntervalS == 5)
+        #expect(config.upstream.maxInFlight == 10_000)
         #expect(config.cache.maxEntries == 200_000)
         #expect(config.cache.maxTTLSeconds == 86_400)
         #expect(config.cache.negativeMaxTTLSeconds == 3_600)
@@ -60,7 +61,9 @@ struct ShippedConfigTests {
     @Test func commentedExamplesAreValid() throws {
         let shipped = try String(contentsOfFile: ShippedConfig.path, encoding: .utf8)
         let config = try HoldfastConfiguration.parse(Self.uncommentingExamples(shipped), file: "examples.toml")
-        #expect(config.upstream.providers.map(\.name) == ["cloudflare", "quad9", "cloudflare-tls", "quad9-tls", "cloudflare-https", "corp"])
+        #expect(config.upstream.providers.map(\.name) == ["cloudflare", "quad9", "cloudflare-tls", "quad9-tls", "cluster", "cloudflare-https", "corp"])
+        let tcp = try #require(config.upstream.providers.first { $0.transport == .tcp })
+        #expect(tcp.servers.allSatisfy { $0.port == 53 } && tcp.tls == nil)
         let tls = config.upstream.providers.filter { $0.transport == .tls }
         #expect(tls.map { $0.tls?.name } == ["cloudflare-dns.com", "dns.quad9.net"])
         #expect(tls.allSatisfy { $0.tls?.verify == true && $0.tls?.caFile == "" && $0.servers.allSatisfy { $0.port == 853 } })

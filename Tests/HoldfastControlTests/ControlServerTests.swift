@@ -30,6 +30,9 @@ struct ControlServerTests {
         .init(method: "POST", target: "/cache/flush", status: 200, bodyContains: "\"flushed\" : 412"),
         .init(method: "POST", target: "/cache/flush?name=example.com.", status: 200, bodyContains: "\"flushed\" : 1"),
         .init(method: "POST", target: "/reload", status: 200, bodyContains: "\"ok\" : true"),
+        .init(method: "GET", target: "/livez", status: 200, bodyContains: "\"ok\" : true"),
+        .init(method: "GET", target: "/readyz", status: 200, bodyContains: "\"reason\" : null"),
+        .init(method: "POST", target: "/livez", status: 405, bodyContains: "use GET"),
         .init(method: "GET", target: "/nowhere", status: 404, bodyContains: "\"error\""),
         .init(method: "POST", target: "/health", status: 405, bodyContains: "use GET"),
         .init(method: "GET", target: "/reload", status: 405, bodyContains: "use POST"),
@@ -85,6 +88,23 @@ struct ControlServerTests {
             let answer = try await request(running.socketPath, "GET", "/health")
             #expect(answer.status == code)
             #expect(try ControlAPI.decode(HealthReport.self, from: Data(answer.body)).status == state)
+        }
+    }
+
+    @Test("livez and readyz are 503 with the reason when they fail, whatever /health says")
+    func probesFail() async throws {
+        try await withServer { running in
+            running.backend.set(health: .failing)
+            #expect(try await request(running.socketPath, "GET", "/livez").status == 200, "an upstream outage never fails liveness")
+            running.backend.set(live: ProbeReport(ok: false, reason: "an event loop or UDP reading thread is stuck"))
+            running.backend.set(ready: ProbeReport(ok: false, reason: "draining: stopping (SIGTERM)"))
+            for (target, reason) in [("/livez", "stuck"), ("/readyz", "draining")] {
+                let answer = try await request(running.socketPath, "GET", target)
+                #expect(answer.status == 503, "\(target)")
+                let report = try ControlAPI.decode(ProbeReport.self, from: Data(answer.body))
+                #expect(report.ok == false)
+                #expect(report.reason?.contains(reason) == true, "\(target): \(report)")
+            }
         }
     }
 
@@ -195,11 +215,15 @@ struct ControlServerTests {
         }
     }
 
-    @Test("metrics_listen serves only /metrics and /health over TCP on loopback")
+    @Test("metrics_listen serves only /metrics, /health, /livez and /readyz over TCP on loopback")
     func metricsListener() async throws {
         try await withServer(configure: { $0.metricsListen = .init(host: "127.0.0.1", port: 0) }) { running in
             let port = try #require(running.server.metricsLocalAddress?.port)
-            for (target, expected) in [("/metrics", "HTTP/1.1 200"), ("/health", "HTTP/1.1 200"), ("/stats", "HTTP/1.1 404"), ("/upstreams", "HTTP/1.1 404")] {
+            running.backend.set(ready: ProbeReport(ok: false, reason: "starting"))
+            for (target, expected) in [
+                ("/metrics", "HTTP/1.1 200"), ("/health", "HTTP/1.1 200"), ("/livez", "HTTP/1.1 200"), ("/readyz", "HTTP/1.1 503"),
+                ("/stats", "HTTP/1.1 404"), ("/upstreams", "HTTP/1.1 404"),
+            ] {
                 let connection = try RawConnection(loopbackPort: port)
                 connection.send("GET \(target) HTTP/1.1\r\nHost: localhost\r\n\r\n")
                 #expect(await connection.readAll().hasPrefix(expected), "\(target)")

@@ -9,12 +9,19 @@ final class FakeBackend: ControlBackend {
         var reloadError: String?
         var statsCalls: UInt64 = 0
         var flushedNames: [String?] = []
+        var live = ProbeReport.passing
+        var ready = ProbeReport.passing
     }
 
     let script = Mutex(Script())
 
     func set(health: HealthReport.Status) { script.withLock { $0.health = health } }
     func set(reloadError: String?) { script.withLock { $0.reloadError = reloadError } }
+    func set(live: ProbeReport) { script.withLock { $0.live = live } }
+    func set(ready: ProbeReport) { script.withLock { $0.ready = ready } }
+
+    func liveness() -> ProbeReport { script.withLock { $0.live } }
+    func readiness() -> ProbeReport { script.withLock { $0.ready } }
 
     func health() -> HealthReport {
         let status = script.withLock { $0.health }

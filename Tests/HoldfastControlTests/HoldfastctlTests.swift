@@ -30,7 +30,7 @@ struct HoldfastctlTests {
             #expect(outcome.exitCode == 0)
             let lines = outcome.stdout.split(separator: "\n")
             for label in ["queries udp NOERROR", "queries tcp NOERROR", "cache hits", "cache evictions", "coalesced",
-                          "prefetches", "last known good", "upstream requests", "upstream failures"] {
+                          "prefetches", "last known good", "over max in flight", "upstream requests", "upstream failures"] {
                 #expect(lines.contains { $0.hasPrefix(label + " ") }, "missing \(label)")
             }
             let numeric = lines.filter { $0.last?.isNumber == true }
@@ -68,6 +68,24 @@ struct HoldfastctlTests {
             #expect(outcome == CommandOutcome(stdout: text, exitCode: exitCode))
             let json = await run(["--json", "health"], socket: running.socketPath)
             #expect(json.exitCode == exitCode)
+        }
+    }
+
+    @Test("probe live|ready exits 0 when the probe passes, 1 with the reason when it fails")
+    func probe() async throws {
+        try await withServer { running in
+            running.backend.set(health: .failing)
+            #expect(await run(["probe", "live"], socket: running.socketPath) == CommandOutcome(stdout: "live\n"))
+            #expect(await run(["probe", "ready"], socket: running.socketPath) == CommandOutcome(stdout: "ready\n"))
+            running.backend.set(ready: ProbeReport(ok: false, reason: "draining: stopping (SIGTERM)"))
+            #expect(await run(["probe", "ready"], socket: running.socketPath)
+                == CommandOutcome(stdout: "not ready: draining: stopping (SIGTERM)\n", exitCode: 1))
+            running.backend.set(live: ProbeReport(ok: false, reason: "the resolver does not answer"))
+            let json = await run(["--json", "probe", "live"], socket: running.socketPath)
+            #expect(json.exitCode == 1)
+            #expect(json.stdout.contains("\"reason\" : \"the resolver does not answer\""), "\(json.stdout)")
+            let bad = await run(["probe", "sideways"], socket: running.socketPath)
+            #expect(bad.exitCode != 0 && bad.exitCode != 1, "an unknown probe is a usage error, never a pass or a plain failure")
         }
     }
 
@@ -131,7 +149,7 @@ struct HoldfastctlTests {
 
     @Test("without a daemon every command prints one line naming the socket and exits 2", arguments: [
         ["status"], ["stats"], ["upstreams"], ["health"], ["cache", "show", "example.com."], ["cache", "flush"],
-        ["metrics"], ["reload"], ["--json", "stats"],
+        ["metrics"], ["reload"], ["--json", "stats"], ["probe", "live"], ["probe", "ready"],
     ])
     func noDaemon(arguments: [String]) async throws {
         let directory = try makeTempDirectory()

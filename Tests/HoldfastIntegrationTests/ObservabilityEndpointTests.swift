@@ -38,7 +38,7 @@ struct ObservabilityEndpointTests {
         let before = try await stack.json("/stats")
         #expect(before.keys == [
             "uptime_s", "queries", "total_queries", "cache", "coalesced", "prefetches", "last_known_good", "failure_cache_hits", "retry_budget_exhausted",
-            "upstream", "queries_per_second", "cache_hit_ratio",
+            "in_flight_limited", "upstream", "queries_per_second", "cache_hit_ratio",
         ])
         #expect(before["cache"].keys == ["hits", "misses", "stale", "evictions", "entries"])
         #expect(before["upstream"].keys == ["requests", "failures"])

@@ -20,10 +20,16 @@ struct ObservabilityShapeTests {
         let health = try await stack.json("/health")
         #expect(health.keys == ["status", "reasons", "uptime_s", "providers_up", "providers_total", "stale_answers_last_minute"])
 
+        for probe in ["/livez", "/readyz"] {
+            let report = try await stack.json(probe)
+            #expect(report.keys == ["ok", "reason"], "\(probe)")
+            #expect(report["reason"] == .null, "\(probe): a passing probe has no reason")
+        }
+
         let stats = try await stack.json("/stats")
         #expect(stats.keys == [
             "uptime_s", "queries", "total_queries", "cache", "coalesced", "prefetches", "last_known_good", "failure_cache_hits", "retry_budget_exhausted",
-            "upstream", "queries_per_second", "cache_hit_ratio",
+            "in_flight_limited", "upstream", "queries_per_second", "cache_hit_ratio",
         ])
         #expect(stats["queries"].keys == ["udp", "tcp"])
         for transport in ["udp", "tcp"] {

@@ -19,6 +19,34 @@ import Testing
         #expect(try harness.answersSynchronously("WWW.example.TEST"))
     }
 
+    /// `upstream.max_in_flight`: with the bound full, a new miss is answered at once — its
+    /// stale data if any, else SERVFAIL — and nothing more is sent upstream.
+    @Test func missesBeyondMaxInFlightAreAnsweredAtOnce() async throws {
+        let harness = Harness(maxInFlight: 3)
+        harness.upstream.script(.answer(rcode: .noError, records: [try aRecord("old.example.test", [192, 0, 2, 5], ttl: 10)], soa: nil))
+        _ = try await harness.ask("old.example.test")
+        harness.clock.advance(seconds: 20)
+        harness.upstream.script(.hang)
+        let hanging = (0..<3).map { index in Task { try await harness.ask("hang\(index).example.test") } }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while harness.upstream.asked < 4 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        #expect(harness.upstream.asked == 4, "the three questions reached the upstream")
+
+        let over = try await harness.ask("new.example.test")
+        #expect(over.rcode == .serverFailure)
+        let stale = try await harness.ask("old.example.test")
+        #expect(stale.rcode == .noError)
+        #expect(stale.answers.first?.ttl == 30, "stale data, with answer_ttl_s")
+        #expect(harness.upstream.asked == 4, "nothing was sent for the two questions over the bound")
+        #expect(harness.observer.inFlightLimited.load(ordering: .relaxed) == 2)
+        #expect(harness.resolver.inFlightCount == 3)
+
+        harness.upstream.releaseHangs()
+        for task in hanging { _ = try? await task.value }
+        harness.upstream.script(.answer(rcode: .noError, records: [try aRecord("new.example.test", [192, 0, 2, 6])], soa: nil))
+        #expect(try await harness.ask("new.example.test").rcode == .noError, "room again once the flights ended")
+    }
+
     @Test func answerEchoesIDAndClientSpelling() async throws {
         let harness = Harness()
         harness.upstream.script(.answer(rcode: .noError, records: [try aRecord("www.example.test", [192, 0, 2, 1])], soa: nil))

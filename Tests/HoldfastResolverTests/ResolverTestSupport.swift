@@ -148,7 +148,8 @@ struct Harness {
     let observer = CountingObserver()
 
     init(staleEnabled: Bool = true, clientTimeoutMs: Int = 1800, lastKnownGood: [String] = [], local: [DNSRecord] = [],
-         failureTTLSeconds: Int = 5, failureMaxTTLSeconds: Int = 60, collapseHoldSeconds: Int = 900) {
+         failureTTLSeconds: Int = 5, failureMaxTTLSeconds: Int = 60, collapseHoldSeconds: Int = 900,
+         maxInFlight: Int = 10_000) {
         cache = DNSCache(configuration: CacheConfiguration(
             maxEntries: 1000, minTTLSeconds: 0, maxTTLSeconds: 86_400, negativeMaxTTLSeconds: 3600, prefetch: true,
             staleEnabled: staleEnabled, staleMaxAgeSeconds: 86_400))
@@ -157,7 +158,7 @@ struct Harness {
                 staleAnswerTTLSeconds: 30, clientTimeoutMs: clientTimeoutMs,
                 prefetch: true, lastKnownGood: LastKnownGoodPatterns(lastKnownGood), localZone: LocalZone(records: local),
                 failureTTLSeconds: failureTTLSeconds, failureMaxTTLSeconds: failureMaxTTLSeconds,
-                collapseHoldSeconds: collapseHoldSeconds),
+                collapseHoldSeconds: collapseHoldSeconds, maxInFlight: maxInFlight),
             cache: cache, upstream: upstream, clock: clock, observer: observer, logger: Logger(label: "test"))
     }
 
@@ -219,6 +220,8 @@ final class CountingObserver: ResolverObserver {
     func lastKnownGoodKept(name: DNSName) { heldServed.wrappingAdd(1, ordering: .relaxed) }
     func rejected(transport: Transport, rcode: DNSRCode?) {}
     func failureCacheHit() { failureHits.wrappingAdd(1, ordering: .relaxed) }
+    let inFlightLimited = Atomic<Int>(0)
+    func inFlightLimitReached() { inFlightLimited.wrappingAdd(1, ordering: .relaxed) }
 }
 
 func aRecord(_ name: String, _ address: [UInt8], ttl: UInt32 = 300) throws -> DNSRecord {

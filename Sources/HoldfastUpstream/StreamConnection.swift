@@ -1,11 +1,11 @@
 import Glibc
 import HoldfastTLS
 
-/// One TCP connection with TLS on top, to one server, driven by socket readiness on the loop
-/// thread: connect, handshake, then bytes both ways (its `codec` frames DNS over TLS or HTTP/2).
-/// It owns the socket; the transport (`EncryptedTransport`) owns the queries and decides what
-/// happens on close.
-final class TLSConnection {
+/// One TCP connection to one server, with TLS on top (`tls`, `https`) or without (`tcp`),
+/// driven by socket readiness on the loop thread: connect, handshake (TLS only), then bytes
+/// both ways (its `codec` frames DNS over TCP/TLS or HTTP/2). It owns the socket; the
+/// transport (`StreamTransport`) owns the queries and decides what happens on close.
+final class StreamConnection {
     enum State: Equatable {
         case connecting, handshaking, open, closed
     }
@@ -13,16 +13,19 @@ final class TLSConnection {
     /// What the transport hears from its connection.
     enum Event {
         case established(resumed: Bool)
-        /// Decrypted bytes (valid during the call only).
+        /// Bytes read (decrypted for TLS; valid during the call only).
         case received(ArraySlice<UInt8>)
         /// Closed by the server (or the socket failed) after it was established.
         case closed(String)
-        /// The connect or the handshake failed: a TLS failure of the server.
-        case failed(TLSError)
+        /// The connect or the handshake failed: `.tls` for a TLS connection, `.networkError`
+        /// for a plain one.
+        case failed(UpstreamError)
     }
 
     let fd: Int32
-    private let session: TLSSession
+    private let session: any ByteStream
+    /// True with TLS on top: connect and handshake failures are `.tls` errors.
+    let isTLS: Bool
     private unowned let loop: CAresEventLoop
     private(set) var state: State = .connecting
     /// How queries and answers are laid out on this connection (set by the transport).
@@ -31,7 +34,7 @@ final class TLSConnection {
     private var outboundStart = 0
     /// The readiness asked of the loop now (an unchanged interest costs no `epoll_ctl`).
     private var watching: (read: Bool, write: Bool) = (false, true)
-    /// Where decrypted bytes land before the framer takes them (allocated once).
+    /// Where (decrypted) bytes land before the framer takes them (allocated once).
     private var readBuffer = [UInt8](repeating: 0, count: 16_384)
     /// IDs of queries written (or queued to be written) on this connection.
     var inFlight: Set<UInt16> = []
@@ -40,30 +43,37 @@ final class TLSConnection {
     var idleTimer: TimerHeap.ID?
     /// When a reply last arrived, or the connection was established.
     var lastHeardAt: ContinuousClock.Instant = .now
-    private let onEvent: (TLSConnection, Event) -> Void
+    private let onEvent: (StreamConnection, Event) -> Void
 
-    /// Starts a non-blocking connect to `address`; events follow through `onEvent`.
-    init(address: UpstreamServerAddress, context: TLSClientContext, codec: any StreamCodec, loop: CAresEventLoop,
-         onEvent: @escaping (TLSConnection, Event) -> Void) throws(TLSError) {
+    /// Starts a non-blocking connect to `address`, with TLS on top when `context` is given;
+    /// events follow through `onEvent`.
+    init(address: UpstreamServerAddress, context: TLSClientContext?, codec: any StreamCodec, loop: CAresEventLoop,
+         onEvent: @escaping (StreamConnection, Event) -> Void) throws(UpstreamError) {
+        let isTLS = context != nil
         guard let socketAddress = SocketAddressStorage(host: address.host, port: address.port) else {
-            throw TLSError("bad address \(address)")
+            throw Self.failure("bad address \(address)", tls: isTLS)
         }
         let fd = socket(socketAddress.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw TLSError("socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw Self.failure("socket: \(String(cString: strerror(errno)))", tls: isTLS) }
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         let rc = socketAddress.withSockaddr { connect(fd, $0, $1) }
         if rc != 0 && errno != EINPROGRESS {
-            let error = TLSError("connect: \(String(cString: strerror(errno)))")
+            let error = Self.failure("connect: \(String(cString: strerror(errno)))", tls: isTLS)
             Glibc.close(fd)
             throw error
         }
-        do {
-            session = try TLSSession(socket: fd, context: context)
-        } catch {
-            Glibc.close(fd)
-            throw error
+        if let context {
+            do {
+                session = TLSByteStream(try TLSSession(socket: fd, context: context))
+            } catch {
+                Glibc.close(fd)
+                throw .tls(error.description)
+            }
+        } else {
+            session = PlainStream(fd: fd)
         }
+        self.isTLS = isTLS
         self.fd = fd
         self.codec = codec
         self.loop = loop
@@ -108,7 +118,7 @@ final class TLSConnection {
             var error: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
             _ = getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-            if error != 0 { return fail(TLSError("connect: \(String(cString: strerror(error)))")) }
+            if error != 0 { return fail(Self.failure("connect: \(String(cString: strerror(error)))", tls: isTLS)) }
             state = .handshaking
             handshake()
         case .handshaking:
@@ -132,8 +142,8 @@ final class TLSConnection {
             if state == .open { flush() }
         case .wantRead: interest(read: true, write: false)
         case .wantWrite: interest(read: true, write: true)
-        case .closed: fail(TLSError("handshake: the server closed the connection"))
-        case .failed(let error): fail(error)
+        case .closed: fail(Self.failure("handshake: the server closed the connection", tls: isTLS))
+        case .failed(let error): fail(Self.failure(error, tls: isTLS))
         }
     }
 
@@ -149,7 +159,7 @@ final class TLSConnection {
             case .wantRead: return
             case .wantWrite: return interest(read: true, write: true)
             case .closed: return lost("closed by the server")
-            case .failed(let error): return lost(error.description)
+            case .failed(let error): return lost(error)
             }
         }
     }
@@ -168,7 +178,7 @@ final class TLSConnection {
             case .wantRead: return interest(read: true, write: false)
             case .wantWrite: return interest(read: true, write: true)
             case .closed: return lost("closed by the server")
-            case .failed(let error): return lost(error.description)
+            case .failed(let error): return lost(error)
             }
         }
         outbound.removeAll(keepingCapacity: true)
@@ -193,7 +203,14 @@ final class TLSConnection {
         }
     }
 
-    private func fail(_ error: TLSError) {
+    /// A connect or handshake failure as the transport reports it: `.tls` (its text starting
+    /// with "tls: ") on a TLS connection, a network error ("tcp: ...") on a plain one.
+    static func failure(_ what: String, tls: Bool) -> UpstreamError {
+        if tls { return .tls(what.hasPrefix("tls: ") ? what : TLSError(what).description) }
+        return .networkError("tcp: \(what)")
+    }
+
+    private func fail(_ error: UpstreamError) {
         close()
         onEvent(self, .failed(error))
     }

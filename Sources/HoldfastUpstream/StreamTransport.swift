@@ -1,23 +1,27 @@
 import DNSWire
 import HoldfastTLS
 
-/// DNS over TLS (RFC 7858) or DNS over HTTPS (RFC 8484) to one server: one persistent
-/// connection, opened when the first query needs it and reused by every query after; as many
-/// queries on it at once as its codec allows (128 for DoT; the server's HTTP/2 stream limit,
-/// at most 100, for DoH), the rest waiting; answers taken in any order. Loop-thread only.
+/// DNS over TCP (RFC 7766, transport `tcp`), DNS over TLS (RFC 7858) or DNS over HTTPS (RFC 8484)
+/// to one server: one persistent connection, opened when the first query needs it and reused by
+/// every query after; as many queries on it at once as its codec allows (128 for TCP and DoT;
+/// the server's HTTP/2 stream limit, at most 100, for DoH), the rest waiting; answers taken in
+/// any order. Loop-thread only.
 ///
 /// - A connection the server closes is replaced, and the queries in flight on it are written
 ///   once more on the new one (a second loss fails them). Queries the server refused to
 ///   process (HTTP/2 GOAWAY or REFUSED_STREAM) go on a new connection without counting.
 /// - A failed connect or handshake (certificate, name, pins, ALPN) fails the queries waiting
-///   for it with `.tls`, and the next attempt waits 100 ms, doubling per further failure up to
-///   10 s; meanwhile queries fail at once, so a broken server cannot pin the CPU with handshakes.
+///   for it (with `.tls`; a plain `tcp` connect with `.networkError`), and the next attempt
+///   waits 100 ms, doubling per further failure up to 10 s; meanwhile queries fail at once, so
+///   a broken server cannot pin the CPU with handshakes.
 /// - The connect and handshake must finish within `timeout_ms`.
 /// - Idle for `tls_idle_timeout_ms` (or the server's edns-tcp-keepalive, if less): closed.
 /// - The server's session ticket is offered on reconnect (resumption).
-final class EncryptedTransport: UpstreamTransport {
+final class StreamTransport: UpstreamTransport {
     /// What rides on the connection.
     enum Wire: Sendable {
+        /// Plain DNS over TCP: no TLS, random query IDs (the path is not authenticated).
+        case tcp
         case tls
         case https(path: String)
     }
@@ -35,7 +39,8 @@ final class EncryptedTransport: UpstreamTransport {
     static let maxBackoff: Duration = .seconds(10)
 
     private let address: UpstreamServerAddress
-    private let settings: TLSClientSettings
+    /// The TLS settings; nil for `tcp`.
+    private let settings: TLSClientSettings?
     private let wire: Wire
     private let timeoutMs: Int
     private var timeout: Duration { .milliseconds(timeoutMs) }
@@ -46,16 +51,17 @@ final class EncryptedTransport: UpstreamTransport {
     /// Queries not written yet, oldest first.
     private var waiting: [UInt16] = []
     /// The connection new queries go on.
-    private var connection: TLSConnection?
+    private var connection: StreamConnection?
     /// Connections the server is draining (GOAWAY): they finish what they carry, take nothing.
-    private var draining: [TLSConnection] = []
+    private var draining: [StreamConnection] = []
     private var consecutiveFailures = 0
     private var backoffUntil: ContinuousClock.Instant?
-    private var lastFailure: TLSError?
+    private var lastFailure: UpstreamError?
     private var retired = false
     /// The next query ID to try. Over an authenticated channel an ID only has to be unique
     /// among the queries in flight (nobody off the path can inject answers), so a counter
-    /// does, without a `getrandom` per query; it starts at a random value.
+    /// does, without a `getrandom` per query; it starts at a random value. Over plain TCP
+    /// (not authenticated) each ID is random instead, as a UDP query's would be.
     private var nextID = UInt16.random(in: .min ... .max)
     private var counters = ConnectionStatistics()
     private(set) var setupError: String?
@@ -63,15 +69,30 @@ final class EncryptedTransport: UpstreamTransport {
     private let onHandshake: (TLSHandshakeResult) -> Void
     private let onConnectionChange: () -> Void
 
-    var isEncrypted: Bool { true }
+    var isEncrypted: Bool { !isTCP }
+    private var isTCP: Bool {
+        if case .tcp = wire { return true }
+        return false
+    }
+    var isStream: Bool { true }
     var statistics: ConnectionStatistics? { counters }
 
-    init(address: UpstreamServerAddress, settings: TLSClientSettings, wire: Wire, timeoutMs: Int,
+    /// A transport of `kind` (`tcp`, `tls` or `https`; `dns` is c-ares', taken as `tcp` here).
+    init(address: UpstreamServerAddress, kind: UpstreamConfiguration.Transport, timeoutMs: Int,
          idleTimeoutMs: Int, loop: CAresEventLoop, onHandshake: @escaping (TLSHandshakeResult) -> Void,
          onConnectionChange: @escaping () -> Void) {
         self.address = address
-        self.settings = settings
-        self.wire = wire
+        switch kind {
+        case .dns, .tcp:
+            wire = .tcp
+            settings = nil
+        case .tls(let tls):
+            wire = .tls
+            settings = tls
+        case .https(let tls, let path):
+            wire = .https(path: path)
+            settings = tls
+        }
         self.timeoutMs = max(1, timeoutMs)
         self.idleTimeout = .milliseconds(max(0, idleTimeoutMs))
         self.loop = loop
@@ -94,13 +115,18 @@ final class EncryptedTransport: UpstreamTransport {
         }
         setupError = nil
         var id = nextID
-        while queries[id] != nil { id &+= 1 }
-        nextID = id &+ 1
+        if isTCP {
+            id = UInt16.random(in: .min ... .max)
+            while queries[id] != nil { id = UInt16.random(in: .min ... .max) }
+        } else {
+            while queries[id] != nil { id &+= 1 }
+            nextID = id &+ 1
+        }
         queries[id] = Query(message: build(id), completion: completion, timer: loop.schedule(after: timeout) { [unowned self] in
             timedOut(id)
         })
         if connection == nil, let until = backoffUntil, ContinuousClock.now < until, let lastFailure {
-            finish(id, .failure(.tls(lastFailure.description)))
+            finish(id, .failure(lastFailure))
             return id
         }
         waiting.append(id)
@@ -152,26 +178,35 @@ final class EncryptedTransport: UpstreamTransport {
 
     private func makeCodec() -> (any StreamCodec)? {
         switch wire {
-        case .tls: return DNSOverTLSCodec()
-        case .https(let path): return DNSOverHTTPSCodec(authority: settings.serverName, path: path)
+        case .tcp, .tls: return DNSOverTLSCodec()
+        case .https(let path): return DNSOverHTTPSCodec(authority: settings?.serverName ?? "", path: path)
+        }
+    }
+
+    /// The TLS context (made once, so sessions resume); nil for `tcp`.
+    private func tlsContext() throws(UpstreamError) -> TLSClientContext? {
+        if isTCP { return nil }
+        if let context { return context }
+        guard let settings else { throw .tls(TLSError("no TLS settings").description) }
+        do throws(TLSError) {
+            let made: TLSClientContext
+            if case .https = wire {
+                made = try TLSClientContext(settings: settings, alpn: ["h2"])
+            } else {
+                made = try TLSClientContext(settings: settings)
+            }
+            context = made
+            return made
+        } catch {
+            throw .tls(error.description)
         }
     }
 
     private func open() {
-        do throws(TLSError) {
-            let context: TLSClientContext
-            if let existing = self.context {
-                context = existing
-            } else {
-                if case .https = wire {
-                    context = try TLSClientContext(settings: settings, alpn: ["h2"])
-                } else {
-                    context = try TLSClientContext(settings: settings)
-                }
-                self.context = context
-            }
-            guard let codec = makeCodec() else { throw TLSError("cannot start an HTTP/2 session") }
-            let connection = try TLSConnection(address: address, context: context, codec: codec, loop: loop) {
+        do throws(UpstreamError) {
+            let context = try tlsContext()
+            guard let codec = makeCodec() else { throw .tls(TLSError("cannot start an HTTP/2 session").description) }
+            let connection = try StreamConnection(address: address, context: context, codec: codec, loop: loop) {
                 [unowned self] connection, event in handle(event, from: connection)
             }
             self.connection = connection
@@ -180,20 +215,20 @@ final class EncryptedTransport: UpstreamTransport {
                 guard !connection.isOpen else { return }
                 let what = connection.state == .connecting ? "connect" : "handshake"
                 connection.close()
-                handle(.failed(TLSError("\(what) timed out after \(timeoutMs) ms")), from: connection)
+                handle(.failed(StreamConnection.failure("\(what) timed out after \(timeoutMs) ms", tls: connection.isTLS)), from: connection)
             }
         } catch {
             failed(error, source: nil)
         }
     }
 
-    private func handle(_ event: TLSConnection.Event, from source: TLSConnection) {
+    private func handle(_ event: StreamConnection.Event, from source: StreamConnection) {
         guard source === connection || draining.contains(where: { $0 === source }) else { return }
         switch event {
         case .established(let resumed):
             if case .https = wire, source.negotiatedProtocol != "h2" {
                 source.close()
-                return failed(TLSError("the server did not agree to HTTP/2 (ALPN h2)"), source: source)
+                return failed(.tls(TLSError("the server did not agree to HTTP/2 (ALPN h2)").description), source: source)
             }
             consecutiveFailures = 0
             backoffUntil = nil
@@ -201,7 +236,7 @@ final class EncryptedTransport: UpstreamTransport {
             counters.handshakes += 1
             if resumed { counters.resumed += 1 }
             updateOpenCount()
-            onHandshake(resumed ? .resumed : .ok)
+            if source.isTLS { onHandshake(resumed ? .resumed : .ok) }
             onConnectionChange()
             let codec = source.codec
             source.enqueue { codec.pendingOutput(into: &$0) }  // the HTTP/2 preface, before any query
@@ -216,7 +251,7 @@ final class EncryptedTransport: UpstreamTransport {
         }
     }
 
-    private func received(_ bytes: ArraySlice<UInt8>, on source: TLSConnection) {
+    private func received(_ bytes: ArraySlice<UInt8>, on source: StreamConnection) {
         var again: [UInt16] = []
         var broken: String?
         let codec = source.codec
@@ -252,14 +287,14 @@ final class EncryptedTransport: UpstreamTransport {
     }
 
     /// The server closed an established connection: its queries go once more on a new one.
-    private func lost(_ source: TLSConnection, why: String) {
+    private func lost(_ source: StreamConnection, why: String) {
         source.close()
         forget(source)
         var again: [UInt16] = []
         for id in source.inFlight.sorted() {
             guard let query = queries[id] else { continue }
             if query.resent {
-                finish(id, .failure(.networkError("encrypted connection lost twice: \(why)")))
+                finish(id, .failure(.networkError("connection lost twice: \(why)")))
             } else {
                 queries[id]?.resent = true
                 again.append(id)
@@ -273,7 +308,7 @@ final class EncryptedTransport: UpstreamTransport {
 
     /// The connect or handshake failed: every query waiting for it fails, and the next
     /// attempt backs off.
-    private func failed(_ error: TLSError, source: TLSConnection?) {
+    private func failed(_ error: UpstreamError, source: StreamConnection?) {
         if let source {
             source.close()
             forget(source)
@@ -282,11 +317,11 @@ final class EncryptedTransport: UpstreamTransport {
         lastFailure = error
         let backoff = min(Self.maxBackoff, Self.firstBackoff * (1 << min(consecutiveFailures - 1, 16)))
         backoffUntil = .now + backoff
-        onHandshake(.failed)
+        if !isTCP { onHandshake(.failed) }
         var failing = waiting
         waiting.removeAll()
         if let source { failing.append(contentsOf: source.inFlight) }
-        for id in failing { finish(id, .failure(.tls(error.description))) }
+        for id in failing { finish(id, .failure(error)) }
     }
 
     private func timedOut(_ id: UInt16) {
@@ -311,7 +346,7 @@ final class EncryptedTransport: UpstreamTransport {
         if retired && queries.isEmpty { closeAll() }
     }
 
-    private func armIdleTimer(_ source: TLSConnection) {
+    private func armIdleTimer(_ source: StreamConnection) {
         let idle = min(idleTimeout, source.codec.serverIdleTimeout ?? idleTimeout)
         if let timer = source.idleTimer { loop.cancel(timer) }
         source.idleTimer = loop.schedule(after: idle) { [unowned self, unowned source] in
@@ -322,13 +357,13 @@ final class EncryptedTransport: UpstreamTransport {
         }
     }
 
-    private func retireDrained(_ source: TLSConnection) {
+    private func retireDrained(_ source: StreamConnection) {
         source.close()
         forget(source)
     }
 
     /// Drops a closed connection from the books.
-    private func forget(_ source: TLSConnection) {
+    private func forget(_ source: StreamConnection) {
         if source === connection { connection = nil }
         draining.removeAll { $0 === source }
         updateOpenCount()
