@@ -120,6 +120,8 @@ deb: deps-deb
 	rm -rf "$(DEB_OUT)/src"
 	@for b in holdfastd holdfastctl; do \
 	  ! ldd "$(CURDIR)/.build-deb/release/$$b" | grep -i swift || { echo "make deb: $$b links a Swift library from the toolchain" >&2; exit 1; }; \
+	  ! strings "$(CURDIR)/.build-deb/release/$$b" | grep -q 'FoundationInternationalization\|icudt' || \
+	    { echo "make deb: $$b links Foundation's ICU half (use FoundationEssentials, not Foundation)" >&2; exit 1; }; \
 	done
 	@ls -l "$(DEB_OUT)"/holdfast_*.deb
 	@dpkg-deb -f "$(DEB_OUT)"/holdfast_*.deb Package Version Architecture Depends

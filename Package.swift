@@ -21,7 +21,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
@@ -51,10 +50,8 @@ let package = Package(
         .target(name: "DNSWire"),
         // Socket addresses and IP prefixes: no dependencies.
         .target(name: "NetAddress"),
-        .target(
-            name: "HoldfastConfig",
-            dependencies: ["NetAddress", "DNSWire", .product(name: "TOMLKit", package: "TOMLKit")]
-        ),
+        // The config file: its own TOML reader, no Foundation.
+        .target(name: "HoldfastConfig", dependencies: ["NetAddress", "DNSWire"]),
         .target(name: "HoldfastCache", dependencies: ["DNSWire"]),
         // TLS client sessions over non-blocking sockets (OpenSSL): no DNS, no event loop.
         .target(name: "HoldfastTLS", dependencies: ["COpenSSL"]),
@@ -169,7 +166,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HoldfastDaemonTests",
-            dependencies: ["HoldfastDaemon", "HoldfastResolver", "DNSWire", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "HoldfastDaemon", "HoldfastConfig", "HoldfastResolver", "HoldfastUpstream", "DNSWire",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "HoldfastIntegrationTests",

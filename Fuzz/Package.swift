@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "FuzzWireCodec", targets: ["FuzzWireCodec"]),
         .executable(name: "FuzzQueryPath", targets: ["FuzzQueryPath"]),
+        .executable(name: "FuzzConfig", targets: ["FuzzConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -25,6 +26,8 @@ let package = Package(
         .target(name: "CHoldfastH2", dependencies: ["CNGHTTP2"]),
         .target(name: "HoldfastTLS", dependencies: ["COpenSSL"]),
         .target(name: "DNSWire"),
+        .target(name: "NetAddress"),
+        .target(name: "HoldfastConfig", dependencies: ["NetAddress", "DNSWire"]),
         .target(name: "HoldfastCache", dependencies: ["DNSWire"]),
         .target(
             name: "HoldfastUpstream",
@@ -35,6 +38,7 @@ let package = Package(
             dependencies: ["DNSWire", "HoldfastCache", "HoldfastUpstream", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "FuzzWireCodec", dependencies: ["DNSWire"]),
+        .executableTarget(name: "FuzzConfig", dependencies: ["HoldfastConfig"]),
         .executableTarget(
             name: "FuzzQueryPath",
             dependencies: [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (Fuzz/, a separate SwiftPM package) and runs each for a while.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]     default 60 seconds, targets wire-codec query-path
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     default 60 seconds, targets wire-codec query-path config
 #
 # Each target starts from its committed seed corpus (Fuzz/corpus/<target>/, read-only) plus
 # a working corpus in fuzz-out/<target>/corpus; crashes, timeouts and leaks are written to
@@ -16,7 +16,7 @@ ROOT=$(pwd)
 SECONDS_PER_TARGET=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(wire-codec query-path)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(wire-codec query-path config)
 NICE=${FUZZ_NICE:-10}
 JOBS=${FUZZ_JOBS:-1}
 SWIFT=${SWIFT:-swift}
@@ -25,7 +25,8 @@ product() {
     case "$1" in
         wire-codec) echo FuzzWireCodec ;;
         query-path) echo FuzzQueryPath ;;
-        *) echo "unknown fuzz target: $1 (wire-codec, query-path)" >&2; exit 2 ;;
+        config) echo FuzzConfig ;;
+        *) echo "unknown fuzz target: $1 (wire-codec, query-path, config)" >&2; exit 2 ;;
     esac
 }
 

@@ -168,7 +168,7 @@ extension DNSMessage {
     public func serialize(maxSize: Int = 65535) -> [UInt8] { encode(maxSize: maxSize).bytes }
 
     /// A recursive query: one question and, when `udpPayloadSize` is set, one bare OPT last.
-    public static func makeQuery(id: UInt16, question: DNSQuestion, dnssecOK: Bool = false, udpPayloadSize: UInt16? = 1232, recursionDesired: Bool = true) -> [UInt8] {
+    public static func makeQuery(id: UInt16, question: DNSQuestion, dnssecOK: Bool = false, udpPayloadSize: UInt16? = EDNS.defaultUDPPayloadSize, recursionDesired: Bool = true) -> [UInt8] {
         var writer = DNSMessageWriter(capacity: question.name.wireBytes.count + 32)
         var header = DNSHeader(id: id)
         header.recursionDesired = recursionDesired
@@ -196,7 +196,7 @@ extension DNSMessage {
             padding = (paddingBlock - unpadded % paddingBlock) % paddingBlock
             options.append(EDNS.Option(code: EDNS.paddingOptionCode, data: [UInt8](repeating: 0, count: padding)))
         }
-        let edns = EDNS(udpPayloadSize: 1232, dnssecOK: dnssecOK, options: options)
+        let edns = EDNS(udpPayloadSize: EDNS.defaultUDPPayloadSize, dnssecOK: dnssecOK, options: options)
         var writer = DNSMessageWriter(capacity: unpadded + padding)
         var header = DNSHeader(id: id)
         header.recursionDesired = true

@@ -10,6 +10,10 @@ public struct EDNS: Hashable, Sendable {
         }
     }
 
+    /// The UDP payload size Holdfast advertises and the most it sends a client over UDP: the
+    /// DNS Flag Day 2020 value, which fits an IPv6 packet on a 1280-byte MTU path unfragmented.
+    public static let defaultUDPPayloadSize: UInt16 = 1232
+
     /// The DO bit in the OPT record's TTL field (RFC 3225).
     public static let dnssecOKFlag: UInt32 = 0x8000
 
@@ -20,7 +24,7 @@ public struct EDNS: Hashable, Sendable {
     public var dnssecOK: Bool
     public var options: [Option]
 
-    public init(udpPayloadSize: UInt16 = 1232, extendedRCode: UInt8 = 0, version: UInt8 = 0, dnssecOK: Bool = false, options: [Option] = []) {
+    public init(udpPayloadSize: UInt16 = EDNS.defaultUDPPayloadSize, extendedRCode: UInt8 = 0, version: UInt8 = 0, dnssecOK: Bool = false, options: [Option] = []) {
         self.udpPayloadSize = udpPayloadSize
         self.extendedRCode = extendedRCode
         self.version = version

@@ -89,8 +89,8 @@ public struct ParsedQuery: Sendable {
     }
 
     /// The UDP payload size the client accepts: 512 without EDNS, else its value within
-    /// [512, `cap`] (RFC 6891 §6.2.5; 1232 is the DNS Flag Day 2020 cap).
-    public func udpResponseLimit(cap: Int = 1232) -> Int {
+    /// [512, `cap`] (RFC 6891 §6.2.5; the default cap is `EDNS.defaultUDPPayloadSize`).
+    public func udpResponseLimit(cap: Int = Int(EDNS.defaultUDPPayloadSize)) -> Int {
         guard let edns else { return 512 }
         return min(max(Int(edns.udpPayloadSize), 512), cap)
     }

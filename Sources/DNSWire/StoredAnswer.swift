@@ -159,7 +159,8 @@ public struct StoredAnswer: Sendable {
             output[11] = UInt8(arCount & 0xFF)
             let optionBytes = extendedErrors.count * 6
             let opt: [UInt8] = [
-                0, 0, 41, 0x04, 0xD0,  // root, type OPT, payload 1232
+                0, 0, 41,  // root, type OPT
+                UInt8(EDNS.defaultUDPPayloadSize >> 8), UInt8(EDNS.defaultUDPPayloadSize & 0xFF),
                 UInt8(truncatingIfNeeded: rcode.rawValue >> 4), 0,  // extended rcode, version 0
                 clientEDNS.dnssecOK ? UInt8(EDNS.dnssecOKFlag >> 8) : 0, 0,
                 UInt8(optionBytes >> 8), UInt8(optionBytes & 0xFF),

@@ -1,7 +1,6 @@
 import NetAddress
-import TOMLKit
 
-/// Walks the parsed TOML table by hand (TOMLDecoder would ignore unknown keys) and builds a
+/// Walks the parsed TOML table by hand (rejecting unknown keys) and builds a
 /// validated `HoldfastConfiguration`, naming the key path of every problem.
 struct ConfigDecoder {
     let context: ConfigContext

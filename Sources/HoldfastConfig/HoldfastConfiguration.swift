@@ -1,5 +1,4 @@
 import DNSWire
-import TOMLKit
 
 /// The whole validated `holdfast.toml`: one value per section, every key resolved to its
 /// default when absent. Built only by `parse`/`load`, which reject unknown keys, wrong types
@@ -65,17 +64,15 @@ public struct HoldfastConfiguration: Sendable, Equatable {
             let line = text.utf8[..<nul].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
             throw ConfigError(file: file, line: line, problem: "contains a NUL byte")
         }
-        let table: TOMLTable
+        let document: TOMLDocument
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError(
-                file: file, line: error.source.begin.line,
-                problem: "TOML syntax error at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+            document = try TOMLDocument(parsing: text)
         } catch {
-            throw ConfigError(file: file, problem: "TOML syntax error: \(error)")
+            throw ConfigError(
+                file: file, line: error.line,
+                problem: "TOML syntax error at line \(error.line), column \(error.column): \(error.message)")
         }
-        let context = ConfigContext(file: file, lines: SourceLineIndex(text: text))
-        return try ConfigDecoder(context: context).decode(TableReader(table: table, path: "", context: context))
+        let context = ConfigContext(file: file, lines: document.lines)
+        return try ConfigDecoder(context: context).decode(TableReader(table: document.root, path: "", context: context))
     }
 }

@@ -1,5 +1,3 @@
-import TOMLKit
-
 /// What every reader needs to build an error: the file name and where keys are.
 struct ConfigContext: Sendable {
     let file: String
@@ -47,28 +45,10 @@ struct TableReader {
         throw error(first, problem)
     }
 
-    private func value(_ key: String) -> TOMLValueConvertible? {
-        guard table.contains(key: key) else { return nil }
-        let element: TOMLValueConvertible? = table[key]
-        return element
-    }
+    private func value(_ key: String) -> TOMLValue? { table[key] }
 
-    static func typeName(_ type: TOMLType) -> String {
-        switch type {
-        case .table: "table"
-        case .array: "array"
-        case .string: "string"
-        case .int: "integer"
-        case .double: "float"
-        case .bool: "boolean"
-        case .date: "date"
-        case .time: "time"
-        case .dateTime: "date-time"
-        }
-    }
-
-    private func mismatch(_ key: String, expected: String, found: TOMLValueConvertible) -> ConfigError {
-        error(key, "expected \(expected), found \(Self.typeName(found.type))")
+    private func mismatch(_ key: String, expected: String, found: TOMLValue) -> ConfigError {
+        error(key, "expected \(expected), found \(found.typeName)")
     }
 
     // MARK: scalars
@@ -118,7 +98,7 @@ struct TableReader {
             let elementPath = "\(keyPath(key))[\(index)]"
             let element = array[index]
             guard let text = element.string else {
-                throw context.error(elementPath, "expected string, found \(Self.typeName(element.type))")
+                throw context.error(elementPath, "expected string, found \(element.typeName)")
             }
             result.append((text, elementPath))
         }
@@ -143,8 +123,7 @@ struct TableReader {
         for index in 0..<array.count {
             let elementPath = "\(keyPath(key))[\(index)]"
             guard let child = array[index].table else {
-                throw context.error(
-                    elementPath, "expected table, found \(Self.typeName(array[index].type))")
+                throw context.error(elementPath, "expected table, found \(array[index].typeName)")
             }
             result.append(TableReader(table: child, path: elementPath, context: context))
         }

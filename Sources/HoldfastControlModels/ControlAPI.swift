@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Names shared by the control server and its clients: paths, the default socket, the JSON coding.
 public enum ControlAPI {

@@ -5,7 +5,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// File-system chores around the control socket: the directory, a stale socket from a dead
 /// daemon, the mode, and removing only our own socket on shutdown.
@@ -16,17 +15,31 @@ enum UnixSocketFile {
         var inode: UInt64
     }
 
+    /// `/run/holdfast` of `/run/holdfast/control.sock`; `/` of `/x`; empty for a bare name.
+    static func parentDirectory(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
+
+    /// `mkdir -p` with mode 0755 for the directories it creates: nil when `directory` exists
+    /// afterwards, else the directory that could not be made and errno.
+    static func createDirectories(_ directory: String) -> (String, Int32)? {
+        var info = stat()
+        if stat(directory, &info) == 0 { return info.st_mode & S_IFMT == S_IFDIR ? nil : (directory, ENOTDIR) }
+        let parent = parentDirectory(of: directory)
+        if !parent.isEmpty, parent != directory, let failure = createDirectories(parent) { return failure }
+        if mkdir(directory, 0o755) == 0 || errno == EEXIST { return nil }
+        return (directory, errno)
+    }
+
     /// Creates the parent directory and clears a stale socket; throws if a live listener is there.
     static func prepare(path: String) throws(ControlServerError) {
         guard path.utf8.count < 108 else { throw ControlServerError(code: .pathTooLong, path: path) }
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-            } catch {
-                throw ControlServerError(code: .system, path: path, detail: "cannot create directory \(parent): \(error.localizedDescription)")
-            }
+        let parent = parentDirectory(of: path)
+        if !parent.isEmpty, case let (directory, code)? = createDirectories(parent) {
+            throw ControlServerError(code: .system, path: path, detail: "cannot create directory \(directory): \(errorText(code))")
         }
         var info = stat()
         guard lstat(path, &info) == 0 else {

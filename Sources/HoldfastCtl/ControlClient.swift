@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HoldfastControlModels
 
 /// What a command could not do, with the exit status it maps to.
@@ -96,13 +96,11 @@ public struct ControlClient: Sendable {
 
     func apiFailure(_ answer: HTTPAnswer) -> CommandFailure {
         let detail = (try? ControlAPI.decode(ErrorReport.self, from: Data(answer.body)))?.error ?? answer.text
-        return CommandFailure("holdfastd answered HTTP \(answer.status): \(detail.trimmingCharacters(in: .whitespacesAndNewlines))", exitCode: 1)
+        return CommandFailure("holdfastd answered HTTP \(answer.status): \(detail.trimmedOfWhitespace)", exitCode: 1)
     }
 
     /// Percent-encodes a query value.
     static func escape(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+        value.percentEncodedForQuery
     }
 }

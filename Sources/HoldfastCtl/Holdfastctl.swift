@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import HoldfastControlModels
 
 /// Options every command takes: where the daemon listens and whether to print raw JSON.
@@ -44,8 +44,8 @@ extension ControlCommand {
 
     public func run() throws {
         let result = outcome()
-        FileHandle.standardOutput.write(Data(result.stdout.utf8))
-        FileHandle.standardError.write(Data(result.stderr.utf8))
+        StandardStreams.writeOutput(result.stdout)
+        StandardStreams.writeError(result.stderr)
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 
 /// `holdfastctl top`: a live view refreshed every interval; quits on q, Ctrl-C, SIGINT or
 /// SIGTERM and always restores the terminal. Keeps retrying while the daemon is unreachable.
@@ -17,7 +17,7 @@ struct TopCommand: ParsableCommand {
         do {
             session = try TerminalSession()
         } catch {
-            FileHandle.standardError.write(Data("holdfastctl: \(error.message)\n".utf8))
+            StandardStreams.writeError("holdfastctl: \(error.message)\n")
             throw ExitCode(error.exitCode)
         }
         TerminalSignals.install()

@@ -106,9 +106,15 @@ public final class Daemon: Sendable {
             daemon = try Daemon(configPath: configPath, configuration: configuration, logger: logger)
         } catch {
             printError("holdfastd: \(configPath): \(error)")
-            return ExitStatus.configError
+            return setupFailureStatus(error)
         }
         return await daemon.serve()
+    }
+
+    /// Exit status for a failure while building the daemon: 2 only when the config is to blame;
+    /// 1 for the machine's (epoll_create1, eventfd, pthread_create, c-ares initialisation).
+    static func setupFailureStatus(_ error: any Error) -> Int32 {
+        error is UpstreamConfigurationError ? ExitStatus.configError : ExitStatus.runtimeFailure
     }
 }
 

@@ -21,7 +21,7 @@ extension QueryResolver {
         header.isResponse = true
         header.recursionAvailable = isQuery
         var message = DNSMessage(header: header, questions: parsed.questionCount == 1 ? parsed.question.map { [$0] } ?? [] : [])
-        if parsed.edns != nil { message.edns = EDNS(udpPayloadSize: 1232, dnssecOK: parsed.edns?.dnssecOK ?? false) }
+        if parsed.edns != nil { message.edns = EDNS(udpPayloadSize: EDNS.defaultUDPPayloadSize, dnssecOK: parsed.edns?.dnssecOK ?? false) }
         message.rcode = rcode
         return message.serialize(maxSize: parsed.udpResponseLimit())
     }
@@ -33,7 +33,7 @@ extension QueryResolver {
         header.authoritative = authoritative
         var message = DNSMessage(header: header, questions: [query.question], answers: answers)
         if let clientEDNS = query.edns {
-            var edns = EDNS(udpPayloadSize: 1232, dnssecOK: clientEDNS.dnssecOK)
+            var edns = EDNS(udpPayloadSize: EDNS.defaultUDPPayloadSize, dnssecOK: clientEDNS.dnssecOK)
             if let extendedError { edns.options = [EDNS.extendedError(extendedError)] }
             message.edns = edns
         }

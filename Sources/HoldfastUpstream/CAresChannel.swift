@@ -1,4 +1,5 @@
 import CAres
+import DNSWire
 import Glibc
 
 /// An IP literal parsed into the form c-ares wants.
@@ -67,7 +68,7 @@ final class CAresChannel: @unchecked Sendable {
         options.ndomains = 0
         options.sortlist = nil
         options.nsort = 0
-        options.ednspsz = 1232
+        options.ednspsz = Int32(EDNS.defaultUDPPayloadSize)
         // Room for a burst of replies (512 outstanding misses answered at once) while the loop
         // thread is busy; the kernel caps it at net.core.rmem_max.
         options.socket_receive_buffer_size = Self.receiveBufferBytes

@@ -14,6 +14,12 @@ enum CodecEvent {
     case broken(String)
 }
 
+/// HTTP/2 error codes (RFC 9113 section 7) the DoH codec acts on.
+enum HTTP2ErrorCode {
+    /// The server did not process the stream: it may be retried on another connection.
+    static let refusedStream: UInt32 = 0x7
+}
+
 /// How DNS queries and answers are laid out on one stream connection: DNS over TCP's and
 /// DNS over TLS's length-prefixed messages, or DNS over HTTPS's HTTP/2 streams. One codec per connection;
 /// loop-thread only.
@@ -120,8 +126,8 @@ final class DNSOverHTTPSCodec: StreamCodec {
 
     private static func event(for done: holdfast_h2_completion) -> CodecEvent {
         let id = UInt16(truncatingIfNeeded: done.tag)
-        // REFUSED_STREAM (7), as nghttp2 also closes streams above a GOAWAY's last one.
-        if done.error_code == 7 { return .refused(id: id) }
+        // REFUSED_STREAM, as nghttp2 also closes streams above a GOAWAY's last one.
+        if done.error_code == HTTP2ErrorCode.refusedStream { return .refused(id: id) }
         if done.error_code != 0 { return .failed(id: id, .networkError("https: stream reset (HTTP/2 error \(done.error_code))")) }
         guard done.status == 200 else { return .failed(id: id, .networkError("https: HTTP status \(done.status)")) }
         guard done.dns_message == 1 else { return .failed(id: id, .networkError("https: content type is not application/dns-message")) }

@@ -118,11 +118,13 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     /// asks for less with edns-tcp-keepalive).
     public var tlsIdleTimeoutMs: Int
 
+    /// Every tunable is given: the defaults live once, in the config (`UpstreamSection` in
+    /// HoldfastConfig), and the daemon maps each value from there.
     public init(
-        policy: Policy = .failover, timeoutMs: Int = 1000, hedgeAfterMs: Int = 250, failureThreshold: Int = 3,
-        probeIntervalSeconds: Int = 5, providers: [Provider], routes: [Route] = [],
-        randomizeCase: Bool = true, rotateAfterQueries: Int = 100, retryBudgetPercent: Int = 20,
-        retryBudgetMinPerSecond: Int = 10, tlsIdleTimeoutMs: Int = 10_000
+        policy: Policy, timeoutMs: Int, hedgeAfterMs: Int, failureThreshold: Int,
+        probeIntervalSeconds: Int, providers: [Provider], routes: [Route] = [],
+        randomizeCase: Bool, rotateAfterQueries: Int, retryBudgetPercent: Int,
+        retryBudgetMinPerSecond: Int, tlsIdleTimeoutMs: Int
     ) {
         self.policy = policy
         self.timeoutMs = timeoutMs

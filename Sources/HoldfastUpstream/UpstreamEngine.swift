@@ -200,7 +200,7 @@ final class UpstreamEngine: @unchecked Sendable {
             usedCaseRandomization: randomize, started: .now)
         let sent = server.transport.send({ id in
             stream ? DNSMessage.makeStreamQuery(id: id, question: sentQuestion, dnssecOK: dnssecOK, paddingBlock: encrypted ? 128 : 0)
-                : DNSMessage.makeQuery(id: id, question: sentQuestion, dnssecOK: dnssecOK, udpPayloadSize: 1232)
+                : DNSMessage.makeQuery(id: id, question: sentQuestion, dnssecOK: dnssecOK, udpPayloadSize: EDNS.defaultUDPPayloadSize)
         }, completion: { [self] reply in completed(attempt, reply) })
         guard let id = sent else {
             logger.error("cannot send to upstream server", metadata: [

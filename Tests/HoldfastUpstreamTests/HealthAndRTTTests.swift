@@ -162,11 +162,13 @@ import Testing
     ])
     func longestSuffixWinsAndRoutedProvidersServeOnlyTheirRoutes(name: String, expected: [String]) throws {
         let configuration = UpstreamConfiguration(
+            policy: .failover, timeoutMs: 1000, hedgeAfterMs: 0, failureThreshold: 3, probeIntervalSeconds: 5,
             providers: ["public", "corp", "lab"].map { .init(name: $0, servers: [UpstreamServerAddress(host: "127.0.0.1")]) },
             routes: [
                 .init(domains: [try .init("corp.example")], providers: ["corp"]),
                 .init(domains: [try .init("lab.corp.example")], providers: ["lab", "corp"]),
-            ])
+            ],
+            randomizeCase: true, rotateAfterQueries: 0, retryBudgetPercent: 20, retryBudgetMinPerSecond: 10, tlsIdleTimeoutMs: 10_000)
         let table = RouteTable(configuration)
         let names = table.providers(for: try .init(name)).map { configuration.providers[$0].name }
         #expect(names == expected)

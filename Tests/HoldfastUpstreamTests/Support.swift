@@ -93,7 +93,8 @@ func stopFakes(_ fakes: [FakeUpstream]) async {
 func makeConfiguration(
     _ fakes: [FakeUpstream], policy: UpstreamConfiguration.Policy = .failover, timeoutMs: Int = 1000,
     hedgeAfterMs: Int = 0, failureThreshold: Int = 3, probeIntervalSeconds: Int = 1,
-    routes: [UpstreamConfiguration.Route] = [], rotateAfterQueries: Int = 100, retryBudgetPercent: Int = 20
+    routes: [UpstreamConfiguration.Route] = [], rotateAfterQueries: Int = 100, retryBudgetPercent: Int = 20,
+    tlsIdleTimeoutMs: Int = 10_000
 ) -> UpstreamConfiguration {
     UpstreamConfiguration(
         policy: policy, timeoutMs: timeoutMs, hedgeAfterMs: hedgeAfterMs, failureThreshold: failureThreshold,
@@ -101,7 +102,8 @@ func makeConfiguration(
         providers: fakes.enumerated().map { index, fake in
             .init(name: "p\(index)", servers: [UpstreamServerAddress(host: "127.0.0.1", port: UInt16(fake.port))])
         },
-        routes: routes, randomizeCase: true, rotateAfterQueries: rotateAfterQueries, retryBudgetPercent: retryBudgetPercent)
+        routes: routes, randomizeCase: true, rotateAfterQueries: rotateAfterQueries, retryBudgetPercent: retryBudgetPercent,
+        retryBudgetMinPerSecond: 10, tlsIdleTimeoutMs: tlsIdleTimeoutMs)
 }
 
 func makePool(_ configuration: UpstreamConfiguration, observer: RecordingObserver? = nil) throws -> UpstreamPool {

@@ -1,0 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// SwiftPM links executables with `--defsym main=<Module>_main`, so libFuzzer's own main()
+// cannot be used; this top-level code hands control to libFuzzer's driver instead.
+var arguments = CommandLine.argc
+var argv = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&arguments, &argv, { data, size in fuzzConfig(data, size) }))
