@@ -169,7 +169,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HoldfastDaemonTests",
-            dependencies: ["HoldfastDaemon", "HoldfastResolver", "DNSWire", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "HoldfastDaemon", "HoldfastResolver", "HoldfastConfig", "HoldfastUpstream", "DNSWire",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "HoldfastIntegrationTests",

@@ -126,6 +126,13 @@ final class CAresEventLoop: @unchecked Sendable {
 
     func unregister(_ channel: CAresChannel) { channels[ObjectIdentifier(channel)] = nil }
 
+    /// Takes `channel` out of service: it gets no new queries and is destroyed (its socket
+    /// closed) once its last query in flight finishes — at once if none is.
+    func retire(_ channel: CAresChannel) {
+        channel.isRetired = true
+        if channel.pending == 0 { enqueueCompletion { channel.destroy() } }
+    }
+
     /// Every live channel, current and retired.
     var registeredChannels: [CAresChannel] { Array(channels.values) }
 
@@ -232,9 +239,6 @@ final class CAresEventLoop: @unchecked Sendable {
             rounds += 1
         } while !completions.isEmpty && rounds < 100
         drainCompletions()
-        for channel in channels.values where channel.isRetired && channel.pending == 0 {
-            channel.destroy()
-        }
     }
 
     private func drainCompletions() {

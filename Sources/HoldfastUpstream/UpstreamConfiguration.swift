@@ -104,8 +104,8 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     public var routes: [Route]
     /// Randomise the case of forwarded names (DNS 0x20) and require it echoed.
     public var randomizeCase: Bool
-    /// Replace a server's c-ares channel (and so its source port) after this many queries.
-    public var rotateAfterQueries: Int
+    /// When a server's c-ares channel (and so its source port) is replaced.
+    public var rotateAfterQueries: ChannelRotation
     /// Attempts beyond a question's first: at most this share (percent) of the last 10 s of
     /// questions, but at least 10 per second.
     public var retryBudgetPercent: Int
@@ -116,7 +116,7 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     public init(
         policy: Policy = .failover, timeoutMs: Int = 1000, hedgeAfterMs: Int = 250, failureThreshold: Int = 3,
         probeIntervalSeconds: Int = 5, providers: [Provider], routes: [Route] = [],
-        randomizeCase: Bool = true, rotateAfterQueries: Int = 100, retryBudgetPercent: Int = 20,
+        randomizeCase: Bool = true, rotateAfterQueries: ChannelRotation = .afterQueries(100), retryBudgetPercent: Int = 20,
         tlsIdleTimeoutMs: Int = 10_000
     ) {
         self.policy = policy
@@ -130,5 +130,27 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         self.rotateAfterQueries = rotateAfterQueries
         self.retryBudgetPercent = retryBudgetPercent
         self.tlsIdleTimeoutMs = tlsIdleTimeoutMs
+    }
+}
+
+/// When a `dns` server's c-ares channel is replaced by a fresh one. A channel keeps its UDP
+/// socket (one source port) for its whole life, so this is what makes source ports change.
+public enum ChannelRotation: Sendable, Equatable {
+    /// One channel, one socket, for as long as the configuration stands.
+    case never
+    /// A fresh channel after this many queries (at least 1).
+    case afterQueries(Int)
+
+    /// The config file's `rotate_after_queries`: 0 means never.
+    public init(rotateAfterQueries count: Int) {
+        self = count <= 0 ? .never : .afterQueries(count)
+    }
+
+    /// True when a channel that has carried `sent` queries takes no more.
+    func isDue(sent: Int) -> Bool {
+        switch self {
+        case .never: return false
+        case .afterQueries(let limit): return sent >= limit
+        }
     }
 }

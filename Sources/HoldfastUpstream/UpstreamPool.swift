@@ -82,6 +82,22 @@ public final class UpstreamPool: Sendable {
         }
     }
 
+    /// Returns once the loop thread has run everything queued before this call (tests).
+    func loopBarrier() async {
+        let loop = self.loop
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            if !loop.execute({ continuation.resume() }) { continuation.resume() }
+        }
+    }
+
+    /// Channels not yet destroyed, current and retired (tests).
+    func liveChannelCount() async -> Int {
+        let loop = self.loop
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Int, Never>) in
+            if !loop.execute({ continuation.resume(returning: loop.registeredChannels.count) }) { continuation.resume(returning: 0) }
+        }
+    }
+
     /// Stops the loop thread: fails waiting questions, cancels and destroys every channel.
     /// Idempotent; call from outside the c-ares thread.
     public func shutdown() {
