@@ -90,11 +90,18 @@ public final class UpstreamPool: Sendable {
         }
     }
 
-    /// Channels not yet destroyed, current and retired (tests).
-    func liveChannelCount() async -> Int {
+    /// Channels not yet destroyed (current and retired), how many of them are retired with
+    /// nothing in flight (which should have been destroyed), and `probe`'s answer, all taken
+    /// at one moment on the loop thread (tests).
+    func channelCensus(probe: @escaping @Sendable () -> Int) async -> (live: Int, retiredIdle: Int, probe: Int) {
         let loop = self.loop
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Int, Never>) in
-            if !loop.execute({ continuation.resume(returning: loop.registeredChannels.count) }) { continuation.resume(returning: 0) }
+        typealias Census = (live: Int, retiredIdle: Int, probe: Int)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Census, Never>) in
+            let accepted = loop.execute {
+                let channels = loop.registeredChannels
+                continuation.resume(returning: (channels.count, channels.filter { $0.isRetired && $0.pending == 0 }.count, probe()))
+            }
+            if !accepted { continuation.resume(returning: (0, 0, probe())) }
         }
     }
 

@@ -43,7 +43,7 @@ final class CAresTransport: UpstreamTransport {
     private let rotateAfterQueries: ChannelRotation
     private unowned let loop: CAresEventLoop
     private var channel: CAresChannel?
-    private var random = SystemRandomNumberGenerator()
+    private var random = KernelRandom()
     private(set) var setupError: String?
 
     init(address: UpstreamServerAddress, timeoutMs: Int, rotateAfterQueries: ChannelRotation, loop: CAresEventLoop) {
