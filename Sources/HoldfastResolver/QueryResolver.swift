@@ -256,22 +256,22 @@ public final class QueryResolver: Sendable {
         let now = clock.nowMillis()
         switch result {
         case .answer(let reply, let provider, let server):
-            guard let message = (try? DNSMessage(parsing: reply))?.withLowercasedNames() else {
+            guard let ready = UpstreamReply(reply) else {
                 logger.debug("unparseable upstream reply", metadata: ["provider": "\(provider)", "server": "\(server)"])
                 cache.markRefreshFailed(key, now: now)
                 failures.recordFailure(key, now: now)
                 return .failed
             }
             failures.recordSuccess(key)
-            if Self.isNegative(message, for: question), keepsLastKnownGood(key, now: now) {
+            if ready.isNegative(for: question), keepsLastKnownGood(key, now: now) {
                 if case .stale(let hit, _, _) = cache.peek(key, now: now) {
-                    return keepLastKnownGood(hit.answer, key: key, rcode: message.rcode, provider: provider)
+                    return keepLastKnownGood(hit.answer, key: key, rcode: ready.rcode, provider: provider)
                 }
                 if case .fresh(let hit, _) = cache.peek(key, now: now) {
-                    return keepLastKnownGood(hit.answer, key: key, rcode: message.rcode, provider: provider)
+                    return keepLastKnownGood(hit.answer, key: key, rcode: ready.rcode, provider: provider)
                 }
             }
-            if let stored = cache.store(key, message: message, now: now) ?? StoredAnswer(message: message) {
+            if let stored = ready.store(in: cache, key: key, now: now) {
                 return .answer(stored, provider: provider)
             }
             return .failed
