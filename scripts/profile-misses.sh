@@ -7,7 +7,10 @@
 # PROFILE_QUERIES names, each once (every one a miss), with `dnsperf -c 1 -q Q`, twice:
 #   - under `valgrind --tool=callgrind` (counters zeroed after start-up): user-space
 #     instructions per miss, every thread, total and by stage (see STAGES below);
-#   - under `strace -c -f` (attached after start-up): system calls per miss, by name.
+#   - under `strace -c -f` (attached after start-up): system calls per miss, by name;
+#   - with PROFILE_TOOLS including `cpu` (not by default): the daemon alone, pinned to core 0
+#     and dnsperf to core 1, its user and system CPU time per miss from /proc/PID/stat
+#     (PROFILE_CPU_QUERIES names; this one depends on the machine being quiet).
 # Instruction and system-call counts do not depend on machine load (valgrind and strace
 # slow the daemon down, so at high Q more replies may arrive per wake than without them;
 # read the Q = 200 row as an upper bound on batching). Valgrind 3.19 cannot read Swift's
@@ -23,6 +26,7 @@ TOOLS="$ROOT/scripts/bench-tools.py"
 OUT=${PROFILE_OUT:-$ROOT/profile-out/misses}
 QS=${PROFILE_QS:-"1 10 200"}
 QUERIES=${PROFILE_QUERIES:-3000}
+CPU_QUERIES=${PROFILE_CPU_QUERIES:-20000}
 NAMES=${PROFILE_NAMES:-20000}
 MEASURE=${PROFILE_TOOLS:-"callgrind strace"}
 PORT_NSD=15410; PORT_HOLDFAST=15411
@@ -42,7 +46,7 @@ if [ "${PROFILE_INNER:-0}" != 1 ]; then
   cp "$HOLDFASTD" "$OUT/holdfastd.stripped"
   strip --strip-debug "$OUT/holdfastd.stripped"
   python3 "$TOOLS" zone --out "$OUT/data/bench.zone" --hits 10 --misses "$NAMES" --outage 10 --outage-ttl 60
-  export OUT QS QUERIES NAMES MEASURE HOLDFASTD
+  export OUT QS QUERIES CPU_QUERIES NAMES MEASURE HOLDFASTD
   if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
     exec unshare --net -- env PROFILE_INNER=1 PROFILE_NETNS=1 "$0" "$@"
   fi
@@ -145,8 +149,10 @@ offset=0
 for q in $QS; do
   for tool in $MEASURE; do
     # Fresh names for every run: each is a miss.
-    python3 "$TOOLS" queries --out "$WORK/names.txt" --prefix m --suffix miss.bench --start "$offset" --count "$QUERIES"
-    offset=$(( (offset + QUERIES) % (NAMES - QUERIES + 1) ))
+    count=$QUERIES
+    [ "$tool" = cpu ] && count=$CPU_QUERIES
+    python3 "$TOOLS" queries --out "$WORK/names.txt" --prefix m --suffix miss.bench --start "$offset" --count "$count"
+    offset=$(( (offset + count) % (NAMES - count + 1) ))
     case $tool in
       callgrind)
         rm -f "$OUT"/callgrind.q"$q".out*
@@ -158,6 +164,27 @@ for q in $QS; do
         stop_daemon
         dump=$(ls -t "$OUT"/callgrind.q"$q".out.* | head -1)
         report_callgrind "$q" "$dump" "$completed" | tee -a "$OUT/summary.txt"
+        ;;
+      cpu)
+        log "Q = $q: CPU time"
+        start_daemon taskset -c 0
+        ticks() { awk '{print $14 + 0, $15 + 0}' "/proc/$DAEMON/stat"; }
+        before=$(ticks)
+        completed=$(taskset -c 1 dnsperf -s 127.0.0.1 -p $PORT_HOLDFAST -d "$WORK/names.txt" -n 1 -c 1 -q "$q" -t 5 \
+          >"$OUT/dnsperf-cpu-q$q.txt" 2>&1 || true; awk '/Queries completed/ {print $3}' "$OUT/dnsperf-cpu-q$q.txt")
+        after=$(ticks)
+        stop_daemon
+        python3 - "$q" "$completed" "$before" "$after" "$(getconf CLK_TCK)" "$OUT/dnsperf-cpu-q$q.txt" <<'PY' | tee -a "$OUT/summary.txt"
+import re, sys
+q, n, before, after, hz, path = sys.argv[1], max(int(sys.argv[2]), 1), sys.argv[3].split(), sys.argv[4].split(), int(sys.argv[5]), sys.argv[6]
+user, system = ((int(a) - int(b)) * 1e6 / hz / n for a, b in zip(after, before))
+text = open(path).read()
+qps = re.search(r"Queries per second:\s+([\d.]+)", text)
+latency = re.search(r"Average Latency \(s\):\s+([\d.]+)", text)
+print("Q = %s: %d misses; CPU µs per miss: %.1f (user %.1f, system %.1f); qps %s, avg latency %s ms"
+      % (q, n, user + system, user, system, qps.group(1) if qps else "?",
+         "%.3f" % (float(latency.group(1)) * 1000) if latency else "?"))
+PY
         ;;
       strace)
         log "Q = $q: strace -c -f"
