@@ -67,9 +67,6 @@ public struct ScannedReply: Sendable {
         authoritySOA = found.authoritySOA
     }
 
-    /// The question name as stored (lowercase wire bytes).
-    public var questionNameBytes: ArraySlice<UInt8> { bytes[12..<(12 + questionNameLength)] }
-
     /// The TTL at `offset` in `bytes`.
     public func ttl(at offset: Int) -> UInt32 {
         UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
@@ -92,7 +89,7 @@ public struct ScannedReply: Sendable {
         }
     }
 
-    /// The smallest record TTL; `fallback` when there are no records.
+    /// The smallest record TTL; nil when there are no records.
     public var minimumTTL: UInt32? {
         var lowest: UInt32?
         for offset in ttlOffsets {
