@@ -17,7 +17,7 @@ RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 INSTALL_BIN   = $(or $(BIN_DIR),$(RELEASE_BIN))
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
-.PHONY: all deps deps-deb build release run test bench bench-micro profile fuzz soak sanitize sanitize-thread install uninstall clean check-root-port deb test-deb
+.PHONY: all deps deps-deb build release run test bench bench-micro profile profile-misses fuzz soak sanitize sanitize-thread install uninstall clean check-root-port deb test-deb
 
 all: build
 
@@ -58,6 +58,9 @@ bench-micro: deps
 # Instructions per cache hit in the running daemon, by function (valgrind --tool=callgrind).
 profile: deps
 	@scripts/profile.sh
+
+profile-misses: deps
+	@scripts/profile-misses.sh
 
 FUZZ_SECONDS ?= 60
 # libFuzzer targets (Fuzz/, a separate package), FUZZ_SECONDS each; findings in fuzz-out/.

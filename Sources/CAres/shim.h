@@ -6,6 +6,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+/* getrandom(2): query IDs and 0x20 bits, read in blocks (KernelRandom.swift). */
+#include <sys/random.h>
 
 /* Names the calling thread (what top -H, /proc/PID/task/TID/comm and perf show). */
 static inline void holdfast_cares_name_thread(const char *name) {

@@ -118,6 +118,19 @@ public final class DNSCache: Sendable {
     public func store(_ key: CacheKey, message: DNSMessage, now: CacheMillis) -> StoredAnswer? {
         let configuration = settings.withLock { $0 }
         guard let prepared = StorePolicy.prepare(message, for: key, configuration: configuration) else { return nil }
+        return insert(prepared, key: key, now: now)
+    }
+
+    /// `store(_:message:now:)` for an upstream reply scanned in place (`ScannedReply`): the
+    /// same policy, applied to the reply's own bytes; no decoding, no re-encoding.
+    @discardableResult
+    public func store(_ key: CacheKey, reply: ScannedReply, now: CacheMillis) -> StoredAnswer? {
+        let configuration = settings.withLock { $0 }
+        guard let prepared = StorePolicy.prepare(reply, for: key, configuration: configuration) else { return nil }
+        return insert(prepared, key: key, now: now)
+    }
+
+    private func insert(_ prepared: StorePolicy.Prepared, key: CacheKey, now: CacheMillis) -> StoredAnswer {
         let answer = prepared.answer
         let shardKey = ShardKey(answer: answer, type: key.type.rawValue, qclass: key.qclass.rawValue, dnssecOK: key.dnssecOK)
         let time = Int64(clamping: now)

@@ -67,3 +67,36 @@ enum StorePolicy {
         }
     }
 }
+
+extension StorePolicy {
+    /// `prepare` for a scanned upstream reply: the same rules, applied to the reply's own
+    /// bytes in place (TTLs rewritten where they stand), no decoding and no re-encoding.
+    static func prepare(_ reply: ScannedReply, for key: CacheKey, configuration: CacheConfiguration) -> Prepared? {
+        guard reply.questionType == key.type, reply.questionClass == key.qclass, !reply.wasTruncated,
+              reply.questionNameLength <= 255, hasName(reply, key.name.wireBytes) else { return nil }
+        let rcode = reply.rcode
+        guard rcode == .noError || rcode == .nxDomain else { return nil }
+        var copy = reply
+        let isNegative = rcode == .nxDomain || reply.answerCount == 0
+        if isNegative {
+            guard let soa = reply.authoritySOA else { return nil }
+            let negativeTTL = min(reply.ttl(at: soa.ttlOffset), soa.minimum, configuration.negativeMaxTTLSeconds)
+            copy.rewriteTTLs { type, ttl in type == .soa ? negativeTTL : min(ttl, negativeTTL) }
+        } else {
+            let low = configuration.minTTLSeconds
+            let high = configuration.maxTTLSeconds
+            copy.rewriteTTLs { _, ttl in min(max(ttl, low), high) }
+        }
+        return Prepared(answer: copy.storedAnswer(), isNegative: isNegative)
+    }
+
+    /// The reply's (lowercase) question name is `name`, ignoring case.
+    private static func hasName(_ reply: ScannedReply, _ name: [UInt8]) -> Bool {
+        guard name.count == reply.questionNameLength else { return false }
+        return reply.bytes.withUnsafeBufferPointer { stored in
+            name.withUnsafeBufferPointer { wanted in
+                NameBytes.equalIgnoringCase(stored, 12, wanted, 0, name.count)
+            }
+        }
+    }
+}

@@ -26,7 +26,8 @@ enum ConfigurationMapping {
                     transport: transport(provider))
             },
             routes: config.routes.map { UpstreamConfiguration.Route(domains: $0.domains, providers: $0.providers) },
-            randomizeCase: config.upstream.randomizeCase, rotateAfterQueries: config.upstream.rotateAfterQueries,
+            randomizeCase: config.upstream.randomizeCase,
+            rotateAfterQueries: ChannelRotation(rotateAfterQueries: config.upstream.rotateAfterQueries),
             retryBudgetPercent: config.upstream.retryBudgetPercent,
             retryBudgetMinPerSecond: config.upstream.retryBudgetMinPerS, tlsIdleTimeoutMs: config.upstream.tlsIdleTimeoutMs)
     }

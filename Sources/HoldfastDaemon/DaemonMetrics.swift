@@ -36,7 +36,13 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
     private let retryBudgetCounter: CoreMetrics.Counter
     private let inFlightLimitCounter: CoreMetrics.Counter
     let cacheEntries: CoreMetrics.Gauge
-    private let upstreamHandles = Mutex<[String: CoreMetrics.Counter]>([:])
+    /// Per (provider, server, outcome): a struct key, so an attempt does not build a string.
+    private struct AttemptKey: Hashable {
+        let provider: String
+        let server: String
+        let outcome: AttemptOutcome
+    }
+    private let upstreamHandles = Mutex<[AttemptKey: CoreMetrics.Counter]>([:])
     private let rttHandles = Mutex<[String: CoreMetrics.Timer]>([:])
     private let upHandles = Mutex<[String: CoreMetrics.Gauge]>([:])
     private let connectionHandles = Mutex<[String: CoreMetrics.Gauge]>([:])
@@ -168,7 +174,7 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
         if outcome != .answer && outcome != .cancelled {
             events.upstreamFailures.wrappingAdd(1, ordering: .relaxed)
         }
-        let key = "\(provider)|\(server)|\(outcomeLabel)"
+        let key = AttemptKey(provider: provider, server: server, outcome: outcome)
         let counter = upstreamHandles.withLock { handles in
             if let existing = handles[key] { return existing }
             let made = Counter(
@@ -185,7 +191,8 @@ final class DaemonMetrics: ResolverObserver, UpstreamObserver, Sendable {
                 handles[provider] = made
                 return made
             }
-            timer.recordNanoseconds(Int64(rtt.components.seconds) * 1_000_000_000 + rtt.components.attoseconds / 1_000_000_000)
+            let (seconds, attoseconds) = rtt.components
+            timer.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         }
     }
 

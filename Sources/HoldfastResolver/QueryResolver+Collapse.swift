@@ -61,6 +61,15 @@ extension QueryResolver {
         let now = clock.nowMillis()
         switch result {
         case .answer(let reply, let provider, let server, let attempts):
+            if let scanned = ScannedReply(reply: reply), scanned.rcode == .noError, scanned.hasQuestionTypeData {
+                // The common case, an answer with data: stored as the reply's own bytes, scanned
+                // once (no decode, lowercase and re-encode); it ends any hold of the name.
+                failures.recordSuccess(key)
+                let via = UpstreamVia(provider: provider, server: server, attempts: attempts)
+                if let ended = holds.answered(key) { holdEnded(ended, why: "upstream answers with data again (\(provider))") }
+                let stored = cache.store(key, reply: scanned, now: now) ?? scanned.storedAnswer()
+                return done(.answer(stored, via: via))
+            }
             guard let message = parsed(reply, key: key, provider: provider, server: server, now: now) else { return done(.failed) }
             failures.recordSuccess(key)
             let via = UpstreamVia(provider: provider, server: server, attempts: attempts)

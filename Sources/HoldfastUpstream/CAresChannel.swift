@@ -42,7 +42,8 @@ final class CAresChannel: @unchecked Sendable {
     private(set) var sent = 0
     /// IDs in flight on this channel: a new query's ID must differ from all of them.
     private(set) var idsInFlight: Set<UInt16> = []
-    /// Replaced by a fresh channel: takes no new queries, destroyed once `pending` is 0.
+    /// Replaced by a fresh channel: takes no new queries, destroyed (its socket closed) as soon
+    /// as `pending` is 0 (`CAresEventLoop.retire`).
     var isRetired = false
 
     /// SO_RCVBUF asked for each upstream socket.
@@ -58,7 +59,10 @@ final class CAresChannel: @unchecked Sendable {
             throw InitError(description: "not an IP address: \(server.host)")
         }
         var options = ares_options()
-        options.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_EDNS | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES
+        // STAYOPEN: c-ares 1.18 otherwise closes the socket whenever no query is pending, so at
+        // one query outstanding every miss paid socket, connect, epoll_ctl ×2 and close. Source
+        // ports change by rotating channels instead (`CAresTransport`).
+        options.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_EDNS | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_STAYOPEN
         options.timeout = Int32(clamping: max(1, timeoutMs))
         options.tries = 1
         options.ndots = 1
@@ -140,9 +144,12 @@ final class CAresChannel: @unchecked Sendable {
                 } else {
                     result = .failure(status == ARES_SUCCESS ? ARES_EBADRESP : status)
                 }
-                context.channel.finished(id: context.id)
+                let channel = context.channel
+                channel.finished(id: context.id)
                 let completion = context.completion
-                context.channel.loop.enqueueCompletion { completion(result) }
+                channel.loop.enqueueCompletion { completion(result) }
+                // A retired channel's last query: close its socket now (not inside c-ares).
+                if channel.isRetired && channel.pending == 0 { channel.loop.enqueueCompletion { channel.destroy() } }
             }, arg)
         }
     }

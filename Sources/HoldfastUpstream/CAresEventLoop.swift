@@ -77,14 +77,18 @@ final class CAresEventLoop: @unchecked Sendable {
     }
 
     /// Runs `work` on the loop thread soon. Returns false when the loop is stopping.
+    ///
+    /// Only the submission that finds the queue empty writes the eventfd: while it is not
+    /// empty, a wake is pending (the loop takes the whole queue at once, after the wake that
+    /// the first submission wrote), so a burst of misses costs one write and one wake, not one each.
     @discardableResult
     func execute(_ work: @escaping @Sendable () -> Void) -> Bool {
-        let accepted = submissions.withLock { state -> Bool in
-            guard !state.stopping else { return false }
+        let (accepted, wake) = submissions.withLock { state -> (Bool, Bool) in
+            guard !state.stopping else { return (false, false) }
             state.work.append(work)
-            return true
+            return (true, state.work.count == 1)
         }
-        if accepted { eventfd_write(wakeFD, 1) }
+        if wake { eventfd_write(wakeFD, 1) }
         return accepted
     }
 
@@ -125,6 +129,13 @@ final class CAresEventLoop: @unchecked Sendable {
     func register(_ channel: CAresChannel) { channels[ObjectIdentifier(channel)] = channel }
 
     func unregister(_ channel: CAresChannel) { channels[ObjectIdentifier(channel)] = nil }
+
+    /// Takes `channel` out of service: it gets no new queries and is destroyed (its socket
+    /// closed) once its last query in flight finishes — at once if none is.
+    func retire(_ channel: CAresChannel) {
+        channel.isRetired = true
+        if channel.pending == 0 { enqueueCompletion { channel.destroy() } }
+    }
 
     /// Every live channel, current and retired.
     var registeredChannels: [CAresChannel] { Array(channels.values) }
@@ -232,9 +243,6 @@ final class CAresEventLoop: @unchecked Sendable {
             rounds += 1
         } while !completions.isEmpty && rounds < 100
         drainCompletions()
-        for channel in channels.values where channel.isRetired && channel.pending == 0 {
-            channel.destroy()
-        }
     }
 
     private func drainCompletions() {

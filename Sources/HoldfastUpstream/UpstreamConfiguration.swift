@@ -107,8 +107,8 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     public var routes: [Route]
     /// Randomise the case of forwarded names (DNS 0x20) and require it echoed.
     public var randomizeCase: Bool
-    /// Replace a server's c-ares channel (and so its source port) after this many queries.
-    public var rotateAfterQueries: Int
+    /// When a server's c-ares channel (and so its source port) is replaced.
+    public var rotateAfterQueries: ChannelRotation
     /// Extra attempts (sent while another of the question's attempts is live: hedges, the move
     /// at an RTO, resends): this share (percent) of the last 10 s of questions...
     public var retryBudgetPercent: Int
@@ -123,7 +123,7 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     public init(
         policy: Policy, timeoutMs: Int, hedgeAfterMs: Int, failureThreshold: Int,
         probeIntervalSeconds: Int, providers: [Provider], routes: [Route] = [],
-        randomizeCase: Bool, rotateAfterQueries: Int, retryBudgetPercent: Int,
+        randomizeCase: Bool, rotateAfterQueries: ChannelRotation, retryBudgetPercent: Int,
         retryBudgetMinPerSecond: Int, tlsIdleTimeoutMs: Int
     ) {
         self.policy = policy
@@ -138,5 +138,27 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         self.retryBudgetPercent = retryBudgetPercent
         self.retryBudgetMinPerSecond = retryBudgetMinPerSecond
         self.tlsIdleTimeoutMs = tlsIdleTimeoutMs
+    }
+}
+
+/// When a `dns` server's c-ares channel is replaced by a fresh one. A channel keeps its UDP
+/// socket (one source port) for its whole life, so this is what makes source ports change.
+public enum ChannelRotation: Sendable, Equatable {
+    /// One channel, one socket, for as long as the configuration stands.
+    case never
+    /// A fresh channel after this many queries (at least 1).
+    case afterQueries(Int)
+
+    /// The config file's `rotate_after_queries`: 0 means never.
+    public init(rotateAfterQueries count: Int) {
+        self = count <= 0 ? .never : .afterQueries(count)
+    }
+
+    /// True when a channel that has carried `sent` queries takes no more.
+    func isDue(sent: Int) -> Bool {
+        switch self {
+        case .never: return false
+        case .afterQueries(let limit): return sent >= limit
+        }
     }
 }

@@ -15,7 +15,7 @@ final class UpstreamEngine: @unchecked Sendable {
     var providers: [(name: String, servers: [ServerState])] = []
     var routes: RouteTable
     var questions: [ObjectIdentifier: QuestionState] = [:]
-    var random = SystemRandomNumberGenerator()
+    var random = KernelRandom()
     var fastestCounter = 0
     /// Extra attempts (hedges, retries, resends) are limited to a share of recent questions.
     var budget: RetryBudgetBox

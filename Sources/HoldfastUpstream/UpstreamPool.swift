@@ -94,6 +94,29 @@ public final class UpstreamPool: Sendable {
         }
     }
 
+    /// Returns once the loop thread has run everything queued before this call (tests).
+    func loopBarrier() async {
+        let loop = self.loop
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            if !loop.execute({ continuation.resume() }) { continuation.resume() }
+        }
+    }
+
+    /// Channels not yet destroyed (current and retired), how many of them are retired with
+    /// nothing in flight (which should have been destroyed), and `probe`'s answer, all taken
+    /// at one moment on the loop thread (tests).
+    func channelCensus(probe: @escaping @Sendable () -> Int) async -> (live: Int, retiredIdle: Int, probe: Int) {
+        let loop = self.loop
+        typealias Census = (live: Int, retiredIdle: Int, probe: Int)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Census, Never>) in
+            let accepted = loop.execute {
+                let channels = loop.registeredChannels
+                continuation.resume(returning: (channels.count, channels.filter { $0.isRetired && $0.pending == 0 }.count, probe()))
+            }
+            if !accepted { continuation.resume(returning: (0, 0, probe())) }
+        }
+    }
+
     /// Stops the loop thread: fails waiting questions, cancels and destroys every channel.
     /// Idempotent; call from outside the c-ares thread.
     public func shutdown() {

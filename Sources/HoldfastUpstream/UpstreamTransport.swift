@@ -38,19 +38,20 @@ protocol UpstreamTransport: AnyObject {
     func cancelAll()
 }
 
-/// `dns` servers through c-ares: one channel per server at a time, replaced after
-/// `rotateAfterQueries` sends so the source port changes; a replaced channel finishes its
-/// in-flight queries and the loop destroys it when idle.
+/// `dns` servers through c-ares: one channel per server at a time, keeping its UDP socket
+/// open (`ARES_FLAG_STAYOPEN`), replaced as `rotateAfterQueries` says so the source port
+/// changes; a replaced channel finishes its in-flight queries and the loop destroys it (and
+/// closes its socket) as soon as the last one is done.
 final class CAresTransport: UpstreamTransport {
     private let address: UpstreamServerAddress
     private let timeoutMs: Int
-    private let rotateAfterQueries: Int
+    private let rotateAfterQueries: ChannelRotation
     private unowned let loop: CAresEventLoop
     private var channel: CAresChannel?
-    private var random = SystemRandomNumberGenerator()
+    private var random = KernelRandom()
     private(set) var setupError: String?
 
-    init(address: UpstreamServerAddress, timeoutMs: Int, rotateAfterQueries: Int, loop: CAresEventLoop) {
+    init(address: UpstreamServerAddress, timeoutMs: Int, rotateAfterQueries: ChannelRotation, loop: CAresEventLoop) {
         self.address = address
         self.timeoutMs = timeoutMs
         self.rotateAfterQueries = rotateAfterQueries
@@ -70,7 +71,7 @@ final class CAresTransport: UpstreamTransport {
     }
 
     func retire() {
-        channel?.isRetired = true
+        if let channel { loop.retire(channel) }
         channel = nil
     }
 
@@ -81,7 +82,7 @@ final class CAresTransport: UpstreamTransport {
     func cancelAll() {}
 
     private func currentChannel() -> CAresChannel? {
-        if let channel, channel.sent < max(1, rotateAfterQueries) { return channel }
+        if let channel, !rotateAfterQueries.isDue(sent: channel.sent) { return channel }
         retire()
         do {
             channel = try CAresChannel(server: address, timeoutMs: timeoutMs, loop: loop)

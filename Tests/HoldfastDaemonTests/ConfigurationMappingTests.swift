@@ -13,21 +13,24 @@ import Testing
         let config = try HoldfastConfiguration.parse(Self.provider, file: "t.toml")
         let upstream = ConfigurationMapping.upstream(config)
         let defaults = UpstreamSection()
-        #expect(upstream.rotateAfterQueries == defaults.rotateAfterQueries)
-        #expect(upstream.rotateAfterQueries == 500)  // as config/holdfast.toml and the README say
+        #expect(upstream.rotateAfterQueries == .afterQueries(defaults.rotateAfterQueries))
+        #expect(upstream.rotateAfterQueries == .afterQueries(500))  // as config/holdfast.toml and the README say
         #expect(upstream.timeoutMs == defaults.timeoutMs)
         #expect(upstream.hedgeAfterMs == defaults.hedgeAfterMs)
         #expect(upstream.failureThreshold == defaults.failureThreshold)
         #expect(upstream.probeIntervalSeconds == defaults.probeIntervalS)
         #expect(upstream.randomizeCase == defaults.randomizeCase)
         #expect(upstream.retryBudgetPercent == defaults.retryBudgetPercent)
+        #expect(upstream.retryBudgetMinPerSecond == defaults.retryBudgetMinPerS)
         #expect(upstream.tlsIdleTimeoutMs == defaults.tlsIdleTimeoutMs)
     }
 
+    /// `rotate_after_queries = 0` is documented and validated as "never": it must not become
+    /// "after every query" on the way (the upstream layer once clamped it to 1).
     @Test(arguments: [0, 1, 10_000])
     func rotateAfterQueriesArrivesAsWritten(value: Int) throws {
         let config = try HoldfastConfiguration.parse("[upstream]\nrotate_after_queries = \(value)\n" + Self.provider, file: "t.toml")
-        #expect(ConfigurationMapping.upstream(config).rotateAfterQueries == value)
+        #expect(ConfigurationMapping.upstream(config).rotateAfterQueries == (value == 0 ? .never : .afterQueries(value)))
     }
 }
 

@@ -168,7 +168,7 @@ import Testing
                 .init(domains: [try .init("corp.example")], providers: ["corp"]),
                 .init(domains: [try .init("lab.corp.example")], providers: ["lab", "corp"]),
             ],
-            randomizeCase: true, rotateAfterQueries: 0, retryBudgetPercent: 20, retryBudgetMinPerSecond: 10, tlsIdleTimeoutMs: 10_000)
+            randomizeCase: true, rotateAfterQueries: .never, retryBudgetPercent: 20, retryBudgetMinPerSecond: 10, tlsIdleTimeoutMs: 10_000)
         let table = RouteTable(configuration)
         let names = table.providers(for: try .init(name)).map { configuration.providers[$0].name }
         #expect(names == expected)

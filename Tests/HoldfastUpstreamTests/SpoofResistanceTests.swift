@@ -33,7 +33,7 @@ import Testing
 
     @Test func sourcePortsChangeAcrossAThousandQueries() async throws {
         let fakes = try await startFakes([.normal])
-        let pool = try makePool(makeConfiguration(fakes, rotateAfterQueries: 10))
+        let pool = try makePool(makeConfiguration(fakes, rotateAfterQueries: .afterQueries(10)))
         for batch in 0..<50 {
             await withTaskGroup(of: Void.self) { group in
                 for index in 0..<20 {

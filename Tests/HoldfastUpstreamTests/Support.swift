@@ -93,7 +93,7 @@ func stopFakes(_ fakes: [FakeUpstream]) async {
 func makeConfiguration(
     _ fakes: [FakeUpstream], policy: UpstreamConfiguration.Policy = .failover, timeoutMs: Int = 1000,
     hedgeAfterMs: Int = 0, failureThreshold: Int = 3, probeIntervalSeconds: Int = 1,
-    routes: [UpstreamConfiguration.Route] = [], rotateAfterQueries: Int = 100, retryBudgetPercent: Int = 20,
+    routes: [UpstreamConfiguration.Route] = [], rotateAfterQueries: ChannelRotation = .afterQueries(100), retryBudgetPercent: Int = 20,
     tlsIdleTimeoutMs: Int = 10_000
 ) -> UpstreamConfiguration {
     UpstreamConfiguration(

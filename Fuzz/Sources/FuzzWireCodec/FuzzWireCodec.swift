@@ -9,6 +9,9 @@ import DNSWire
 /// - a cacheable message (`StoredAnswer`) is well formed and renders, for a client with a
 ///   differently cased name and any EDNS, to bytes that decode, carry the client's ID and
 ///   never exceed the size limit by more than the stub.
+/// - an upstream reply the in-place scan (`ScannedReply`) accepts is one the full decoder
+///   accepts, and its stored form (the reply's own bytes) holds the same records, lowercased,
+///   and renders like any stored answer.
 /// A violated property traps (`fatalError`), which libFuzzer records as a crash.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzWireCodec(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
@@ -16,6 +19,7 @@ public func fuzzWireCodec(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let buffer = UnsafeRawBufferPointer(start: start, count: count)
     let bytes = Array(buffer)
     checkParsedQuery(buffer)
+    checkScannedReply(bytes)
     guard let message = try? DNSMessage(parsing: bytes) else { return 0 }
     checkRoundTrip(message)
     checkParsedQueryAgrees(message, bytes: bytes)
@@ -73,6 +77,11 @@ private func checkStoredAnswer(_ message: DNSMessage, seed: [UInt8]) {
     guard let stored = StoredAnswer(message: message) else { return }
     require(stored.isWellFormed, "StoredAnswer from a decoded message is not well formed")
     guard let question = message.questions.first else { fail("stored answer without question") }
+    checkStoredAnswer(stored, question: question, answerCount: message.answers.count, seed: seed)
+}
+
+/// Renders `stored` for clients (any case, with and without EDNS, three size limits).
+private func checkStoredAnswer(_ stored: StoredAnswer, question: DNSQuestion, answerCount: Int, seed: [UInt8]) {
     var generator = SeededGenerator(seed: seed)
     let clientName = question.name.randomizingCase(using: &generator)
     let flags = seed.count > 3 ? UInt16(seed[2]) << 8 | UInt16(seed[3]) : 0
@@ -92,10 +101,44 @@ private func checkStoredAnswer(_ message: DNSMessage, seed: [UInt8]) {
             require((decoded.edns != nil) == (clientEDNS != nil), "OPT present iff the client sent one")
             if !decoded.header.truncated {
                 require(rendered.count <= limit, "rendered answer \(rendered.count) bytes over limit \(limit)")
-                require(decoded.answers.count == message.answers.count, "rendered answer lost records")
+                require(decoded.answers.count == answerCount, "rendered answer lost records")
             }
         }
     }
+}
+
+/// The upstream-reply scan (issue 25), on any bytes: what it accepts the full decoder accepts
+/// too, and its stored form (the reply's own bytes, ID 0, TC clear, OPT cut off, names
+/// lowercased) decodes to the same records, every name lowercase, TTL offsets exact; then it
+/// renders for clients like any stored answer.
+private func checkScannedReply(_ bytes: [UInt8]) {
+    guard let scanned = ScannedReply(reply: bytes) else { return }
+    guard var expected = try? DNSMessage(parsing: bytes) else {
+        fail("ScannedReply accepts what DNSMessage rejects: \(hex(bytes))")
+    }
+    require(expected.questions.count == 1, "scanned reply without exactly one question")
+    require(expected.rcode == scanned.rcode, "scanned rcode \(scanned.rcode) vs \(expected.rcode)")
+    require(expected.header.truncated == scanned.wasTruncated, "scanned TC differs")
+    expected.edns = nil
+    expected.header.id = 0
+    expected.header.truncated = false
+    guard let stored = try? DNSMessage(parsing: scanned.bytes) else {
+        fail("scanned stored form does not decode: \(hex(scanned.bytes))")
+    }
+    require(stored == expected, "scanned stored form differs from the decoded reply:\n\(expected)\n\(stored)")
+    var names = stored.questions.map(\.name)
+    for record in stored.answers + stored.authorities + stored.additionals {
+        names.append(record.name)
+        switch record.data {
+        case .name(let name), .mx(_, let name), .srv(_, _, _, let name): names.append(name)
+        case .soa(let soa): names += [soa.mname, soa.rname]
+        default: break
+        }
+    }
+    for name in names { require(name.hasIdenticalCase(to: name.lowercased()), "scanned name \(name) not lowercase") }
+    let answer = scanned.storedAnswer()
+    require(answer.isWellFormed, "scanned stored answer is not well formed")
+    checkStoredAnswer(answer, question: stored.questions[0], answerCount: stored.answers.count, seed: bytes)
 }
 
 /// Deterministic generator so a crash reproduces from its input alone.
