@@ -2,7 +2,8 @@
 # `make image`: the OCI image of Holdfast, built from the Debian package in deb-out/ (`make deb`)
 # on a Debian 12 root file system made with Debian's own tools, with no registry involved:
 #  1. mmdebstrap (variant "essential": no apt in the image) installs the package and iproute2
-#     (the init container's `ip`) from the host's Debian mirror, without recommends, docs
+#     (the init container's `ip`) from the host's Debian mirror (usr-is-merged, so that
+#     init-system-helpers does not pull in usrmerge and with it perl), without recommends, docs
 #     (copyright files stay), manual pages, info pages or translations; no apt lists or caches
 #     are left. The holdfast system user is made beforehand with a fixed UID/GID, 953, so that
 #     manifests can name it (runAsUser); the package's postinst keeps it as it is.
@@ -75,13 +76,17 @@ mmdebstrap --mode=root --variant=essential --format=directory \
   --essential-hook="printf 'holdfast:x:$IMAGE_UID:$IMAGE_UID:Holdfast DNS resolver:/var/lib/holdfast:/usr/sbin/nologin\n' >> \"\$1/etc/passwd\"" \
   --essential-hook="printf 'holdfast:!*:19000::::::\n' >> \"\$1/etc/shadow\"" \
   --include=iproute2 \
+  --include=usr-is-merged \
   --include="$WORK/debs/$(basename "$DEB")" \
   --customize-hook='setcap cap_net_bind_service=ep "$1/usr/sbin/holdfastd"' \
-  --customize-hook="install -d -o $IMAGE_UID -g $IMAGE_UID -m 0750 \"\$1/run/holdfast\"" \
-  --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/cache/debconf/*-old "$1"/var/lib/dpkg/*-old "$1"/var/log/* "$1"/tmp/* "$1"/etc/machine-id' \
+  --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/cache/debconf/*-old "$1"/var/lib/dpkg/*-old "$1"/var/log/* "$1"/tmp/* "$1"/etc/machine-id "$1"/usr/share/info/dir' \
   bookworm "$ROOTFS" "$SOURCES" > "$WORK/mmdebstrap.log" 2>&1 \
   || { tail -40 "$WORK/mmdebstrap.log"; die "mmdebstrap failed"; }
 log "root file system made in $((SECONDS - started)) s: $(du -sh --apparent-size "$ROOTFS" | cut -f1)"
+
+# The control socket's directory (mmdebstrap empties /run at the end): the non-root daemon cannot
+# create it under /run itself. In a pod an emptyDir is mounted there.
+install -d -o "$IMAGE_UID" -g "$IMAGE_UID" -m 0750 "$ROOTFS/run/holdfast"
 
 # The tree as the image expects it.
 [ "$(stat -c %u:%g "$ROOTFS/var/lib/holdfast")" = "$IMAGE_UID:$IMAGE_UID" ] \
@@ -109,9 +114,8 @@ mkdir -p "$(dirname "$OUT")"
 rm -f "$OUT"
 skopeo copy --quiet "oci:$LAYOUT:$VERSION" "oci-archive:$OUT:holdfast:$VERSION"
 log "$(du -h --apparent-size "$OUT" | cut -f1) $IMAGE_OUT/holdfast-image_$VERSION.tar"
-skopeo inspect "oci-archive:$OUT" | python3 -c '
+skopeo inspect --raw "oci-archive:$OUT" | python3 -c '
 import json, sys
-i = json.load(sys.stdin)
-size = sum(l.get("Size", 0) for l in i.get("LayersData") or [])
-print("build-image: image holdfast:%s, %s/%s, %d layer(s), %.1f MiB compressed" % (
-    i["Labels"].get("org.opencontainers.image.version"), i["Os"], i["Architecture"], len(i["Layers"]), size / 1048576))'
+m = json.load(sys.stdin)
+print("build-image: image holdfast:%s, %d layer(s), %.1f MiB compressed (%s)" % (sys.argv[1], len(m["layers"]),
+    sum(l["size"] for l in m["layers"]) / 1048576, m["layers"][0]["mediaType"]))' "$VERSION"

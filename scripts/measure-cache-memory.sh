@@ -4,9 +4,10 @@
 #
 # nsd serves a zone of $NAMES names (one A record each, names as long as a cluster's service
 # names: "host-0123456.namespace-07.svc.bench.") on a loopback port; holdfastd (release build,
-# cache.max_entries = $NAMES, persistence, prefetch and the collapse guard off) forwards to it.
+# cache.max_entries = $NAMES, persistence and prefetch off) forwards to it.
 # dnsperf asks each name once, in steps; after each step the script waits until the cache
-# holds that many entries (holdfastctl stats) and reads the daemon's VmRSS. Bytes per entry is
+# holds that many entries (99 %: an answer lost under load is not cached; the slope uses the
+# count the cache reports) (holdfastctl stats) and reads the daemon's VmRSS. Bytes per entry is
 # the slope between the first step (the warm-up: allocator arenas, threads, buffers) and the
 # last. Then $NAMES more names are asked with the cache full: RSS must stay where it was
 # (the LRU evicts; memory does not grow past max_entries).
@@ -86,8 +87,6 @@ servers = ["127.0.0.1:$NSD_PORT"]
 max_entries = $NAMES
 prefetch = false
 persist_path = ""
-[resilience]
-collapse_hold_s = 0
 [control]
 socket = "$SOCK"
 TOML
@@ -108,7 +107,7 @@ for ((s = 1; s <= STEPS; s++)); do
   sed -n "$(( (s - 1) * step + 1 )),$(( s * step ))p" "$WORK/fill.txt" > "$WORK/step.txt"
   ask "$WORK/step.txt"
   want=$((s * step))
-  wait_for 30 entries_at_least "$want" \
+  wait_for 30 entries_at_least "$((want * 99 / 100))" \
     || die "the cache holds $(entries) entries, expected $want (dnsperf: $(grep -E 'Queries (completed|lost)' "$WORK/dnsperf.out" | tr -s ' ' | tr '\n' ' '))"
   counts[s]=$(entries); rss[s]=$(rss_kib)
   log "step $s: ${counts[s]} entries, VmRSS ${rss[s]} KiB"

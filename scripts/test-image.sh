@@ -49,6 +49,7 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
 WORK=$(mktemp -d /var/tmp/holdfast-test-image.XXXXXX)
 NSD_PGID=""
 CONTAINERS=()
+RUNC_IDS=()
 # podman as on a plain root machine, but with runc (crun refuses a cgroup v1/v2 hybrid) and
 # rlimits no higher than this process's own (raising them needs CAP_SYS_RESOURCE).
 PODMAN=(podman --runtime "$(command -v runc)")
@@ -58,8 +59,10 @@ cleanup() {
   trap - EXIT INT TERM
   local c
   for c in "${CONTAINERS[@]}"; do "${PODMAN[@]}" rm -f -t 5 "$c" >/dev/null 2>&1 || true; done
+  for c in "${RUNC_IDS[@]}"; do runc delete -f "$c" >/dev/null 2>&1 || true; done
   "${PODMAN[@]}" rmi -f "$IMAGE" >/dev/null 2>&1 || true
   [ -n "$NSD_PGID" ] && kill -TERM -- "-$NSD_PGID" 2>/dev/null || true
+  for c in "${MOUNTED[@]}"; do umount "$c" || umount -l "$c"; done
   if [ -n "${KEEP_TEST_IMAGE:-}" ]; then echo "test-image: kept $WORK" >&2; else rm -rf --one-file-system "$WORK"; fi
   exit $rc
 }
@@ -86,7 +89,8 @@ check "skopeo: stop signal SIGTERM, no exposed ports" \
   [ "$(field "$WORK/config.json" '[d["config"].get("StopSignal"), d["config"].get("ExposedPorts")]')" = '["SIGTERM", null]' ]
 check "skopeo: labelled with version $VERSION" \
   [ "$(field "$WORK/inspect.json" 'd["Labels"]["org.opencontainers.image.version"]')" = "\"$VERSION\"" ]
-compressed=$(field "$WORK/inspect.json" 'sum(l["Size"] for l in d["LayersData"])')
+skopeo inspect --raw "oci-archive:$ARCHIVE" > "$WORK/manifest.json"
+compressed=$(field "$WORK/manifest.json" 'sum(l["size"] for l in d["layers"])')
 
 # ---------------------------------------------------------------------------------------------
 log "--- umoci unpack"
@@ -97,15 +101,20 @@ check "umoci: the archive's image is tagged holdfast:$VERSION ($tags)" [ "$tags"
 umoci stat --image "$WORK/layout:holdfast:$VERSION" > "$WORK/stat.txt"
 umoci unpack --image "$WORK/layout:holdfast:$VERSION" "$WORK/bundle" > /dev/null
 R=$WORK/bundle/rootfs
+# Programs run in the unpacked tree need /proc: the Swift runtime reads its arguments from
+# /proc/self/cmdline, and without it `holdfastd --check-config` would start the daemon.
+mount -t proc proc "$R/proc"
+MOUNTED=("$R/proc")
+in_tree() { timeout 20 chroot "$R" "$@"; }
 check "holdfastd has the file capability cap_net_bind_service=ep (and no other)" \
   [ "$(getcap "$R/usr/sbin/holdfastd" | awk '{print $2}')" = cap_net_bind_service=ep ]
 check "holdfast user and group are 953" \
   bash -c "grep -qx 'holdfast:x:953:953:Holdfast DNS resolver:/var/lib/holdfast:/usr/sbin/nologin' '$R/etc/passwd' && grep -q '^holdfast:x:953:' '$R/etc/group'"
 check "/var/lib/holdfast and /run/holdfast belong to holdfast" \
   [ "$(stat -c %u:%g "$R/var/lib/holdfast") $(stat -c %u:%g "$R/run/holdfast")" = "953:953 953:953" ]
-check "holdfastd --version in the image prints $VERSION" [ "$(chroot "$R" /usr/sbin/holdfastd --version)" = "$VERSION" ]
+check "holdfastd --version in the image prints $VERSION" [ "$(in_tree /usr/sbin/holdfastd --version)" = "$VERSION" ]
 check "the image's /etc/holdfast/holdfast.toml passes --check-config" \
-  chroot "$R" /usr/sbin/holdfastd --check-config --config /etc/holdfast/holdfast.toml
+  in_tree /usr/sbin/holdfastd --check-config --config /etc/holdfast/holdfast.toml
 check "holdfastctl and ip are in the image" [ -x "$R/usr/bin/holdfastctl" ] && [ -x "$R/usr/bin/ip" -o -x "$R/bin/ip" ]
 check "no apt, no apt lists or caches" \
   bash -c "[ ! -e '$R/usr/bin/apt-get' ] && [ -z \"\$(find '$R/var/lib/apt/lists' '$R/var/cache/apt' -type f 2>/dev/null)\" ]"
@@ -113,7 +122,8 @@ check "no manual pages, info pages or translations; docs are copyright files onl
   bash -c "[ -z \"\$(find '$R/usr/share/man' '$R/usr/share/info' '$R/usr/share/locale' -type f 2>/dev/null)\" ] && [ -z \"\$(find '$R/usr/share/doc' -type f ! -name copyright)\" ]"
 check "no Swift toolchain or runtime library" \
   bash -c "[ ! -e '$R/opt/swift' ] && [ -z \"\$(find '$R' -xdev -name 'libswift*' -print -quit)\" ]"
-check "holdfastd's libraries all resolve in the image" bash -c "! chroot '$R' /usr/bin/ldd /usr/sbin/holdfastd 2>/dev/null | grep -q 'not found'"
+check "holdfastd's libraries all resolve in the image" bash -c "out=\$(timeout 20 chroot '$R' /usr/bin/ldd /usr/sbin/holdfastd) && ! grep -q 'not found' <<<\"\$out\""
+umount "$R/proc"; MOUNTED=()
 unpacked=$(du -s --apparent-size --block-size=1 "$R" | cut -f1)
 log "sizes: archive $(stat -c %s "$ARCHIVE") bytes, compressed layer $compressed bytes, unpacked $unpacked bytes"
 log "largest in the image: $(cd "$R" && du -s --apparent-size --block-size=1K usr/sbin/holdfastd usr/bin/holdfastctl usr/lib/x86_64-linux-gnu usr/share usr/bin 2>/dev/null | sort -rn | awk '{printf "%s %d KiB; ", $2, $1}')"
@@ -219,8 +229,12 @@ check "metrics on metrics_listen (GET /metrics) count the queries" \
 
 log "--- the rolling update in miniature: a second container on the same address, the first stopped under load"
 start holdfast-b > "$WORK/b.id" 2> "$WORK/b.err" || { cat "$WORK/b.err"; die "podman run of the second container failed"; }
-check "a second container starts on 127.0.0.1:53 beside the first (SO_REUSEPORT) and is ready" \
-  wait_for 30 ctl holdfast-b probe ready
+if wait_for 30 ctl holdfast-b probe ready; then
+  ok "a second container starts on 127.0.0.1:53 beside the first (SO_REUSEPORT) and is ready"
+else
+  fail "a second container starts on 127.0.0.1:53 beside the first (SO_REUSEPORT) and is ready"
+  "${PODMAN[@]}" logs holdfast-b 2>&1 | tail -5 | sed 's/^/  holdfast-b: /'
+fi
 # A stream of queries (UDP, 200 a second, each answer awaited up to 2 s) while the first
 # container is stopped (SIGTERM, as the kubelet stops the old pod).
 python3 - "$ZONE" > "$WORK/stream.txt" 2>&1 <<'PY' &
@@ -269,11 +283,69 @@ check "the second container still answers" answers
 check "the first container wrote its cache snapshot on the way out" [ -s "$WORK/holdfast-a/state/cache.bin" ]
 "${PODMAN[@]}" rm -f -t 5 holdfast-b > /dev/null
 
+log "--- runc, with the container configured as Kubernetes' CRI configures the DaemonSet's (no ambient capabilities)"
+# podman gives a non-root process the added capabilities as ambient ones too, so above the file
+# capability was not needed. containerd and CRI-O do not: a non-root process gets
+# NET_BIND_SERVICE only from holdfastd's file capability, which no_new_privs does not cancel
+# because the capability is in the permitted set runc hands over. The bundle umoci unpacked
+# above, with that process configuration, the host network (this script's namespace) and the
+# pod's volumes; then once more with the file capability removed, where the bind must fail.
+mkdir -p "$WORK/cri/run" "$WORK/cri/state"
+chown 953:953 "$WORK/cri/run" "$WORK/cri/state"
+python3 - "$WORK/bundle/config.json" "$WORK" <<'PY2'
+import json, sys
+path, work = sys.argv[1], sys.argv[2]
+c = json.load(open(path))
+p = c["process"]
+p["terminal"] = False
+p["user"] = {"uid": 953, "gid": 953}
+p["noNewPrivileges"] = True
+p["capabilities"] = {k: ["CAP_NET_BIND_SERVICE"] for k in ("bounding", "effective", "permitted")}
+p["capabilities"].update(inheritable=[], ambient=[])
+p["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}]
+c["root"]["readonly"] = True
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
+c["linux"].pop("resources", None)
+c["mounts"] += [
+    {"destination": "/etc/holdfast", "type": "bind", "source": f"{work}/etc", "options": ["rbind", "ro"]},
+    {"destination": "/run/holdfast", "type": "bind", "source": f"{work}/cri/run", "options": ["rbind", "rw"]},
+    {"destination": "/var/lib/holdfast", "type": "bind", "source": f"{work}/cri/state", "options": ["rbind", "rw"]},
+]
+json.dump(c, open(path, "w"), indent=1)
+PY2
+runc_start() {  # runc_start ID: the bundle, detached, output in $WORK/ID.log
+  RUNC_IDS+=("$1")
+  runc run -d -b "$WORK/bundle" "$1" < /dev/null > "$WORK/$1.log" 2>&1
+}
+runc_stop() { runc kill "$1" TERM 2>/dev/null || true; wait_for 30 bash -c "! runc state '$1' 2>/dev/null | grep -q '\"status\": \"running\"'"; runc delete -f "$1" 2>/dev/null || true; }
+ctl_cri() { "$R/usr/bin/holdfastctl" --socket "$WORK/cri/run/control.sock" "$@"; }
+if runc_start holdfast-cri && wait_for 30 ctl_cri status; then
+  check "runc, CRI-like (no ambient caps): dig @127.0.0.1 port 53 is answered" answers
+  cri_pid=$(runc state holdfast-cri | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  status=$(grep -E '^(Uid|CapEff|CapPrm|CapBnd|CapAmb|NoNewPrivs):' "/proc/$cri_pid/status" | tr -s '\t ' ' ')
+  log "CRI-like container process: $(tr '\n' ';' <<<"$status")"
+  check "runc, CRI-like: uid 953, CapEff/CapPrm/CapBnd = NET_BIND_SERVICE only, no ambient, no_new_privs" \
+    [ "$(awk '/^Uid/{print $2} /^Cap(Eff|Prm|Bnd|Amb)/{print $2} /^NoNewPrivs/{print $2}' <<<"$status" | tr '\n' ' ')" \
+      = "953 0000000000000400 0000000000000400 0000000000000400 0000000000000000 1 " ]
+else
+  fail "runc, CRI-like: the daemon did not come up ($(tail -3 "$WORK/holdfast-cri.log" | tr '\n' ' '))"
+fi
+runc_stop holdfast-cri
+setcap -r "$R/usr/sbin/holdfastd"
+rm -f "$WORK/cri/run/control.sock"
+runc_start holdfast-cri-nocap || true
+wait_for 10 bash -c "! runc state holdfast-cri-nocap 2>/dev/null | grep -q '\"status\": \"running\"'" || true
+log "without the file capability: $(tail -2 "$WORK/holdfast-cri-nocap.log" | tr '\n' ' ')"
+log "listening on port 53 now: $(ss -Hlunp 'sport = :53' | tr -s ' ' | tr '\n' ';')"
+check "runc, CRI-like, holdfastd without its file capability: binding port 53 is refused (permission denied), nothing answers" \
+  bash -c "grep -qi 'permission denied' '$WORK/holdfast-cri-nocap.log' && ! dig @127.0.0.1 -p 53 +short +time=1 +tries=1 www.$ZONE A | grep -q ."
+runc_stop holdfast-cri-nocap
+
 log "--- without NET_BIND_SERVICE"
 CONTAINERS+=(holdfast-nocap)
 set +e
 "${PODMAN[@]}" run --name holdfast-nocap --network host "${RUN_LIMITS[@]}" --user 953:953 --cap-drop all \
-  --security-opt no-new-privileges --read-only -v "$WORK/etc:/etc/holdfast:ro" --tmpfs /run/holdfast:uid=953,gid=953 \
+  --security-opt no-new-privileges --read-only -v "$WORK/etc:/etc/holdfast:ro" -v "$WORK/holdfast-a/run:/run/holdfast" \
   "$IMAGE" > "$WORK/nocap.out" 2>&1
 nocap_rc=$?
 set -e
