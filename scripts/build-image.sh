@@ -2,8 +2,9 @@
 # `make image`: the OCI image of Holdfast, built from the Debian package in deb-out/ (`make deb`)
 # on a Debian 12 root file system made with Debian's own tools, with no registry involved:
 #  1. mmdebstrap (variant "essential": no apt in the image) installs the package and iproute2
-#     (the init container's `ip`) from the host's Debian mirror (usr-is-merged, so that
-#     init-system-helpers does not pull in usrmerge and with it perl), without recommends, docs
+#     (the init container's `ip`) from the host's Debian mirror (/usr merged by mmdebstrap's
+#     merged-usr hook, as debootstrap does, so that usrmerge and with it perl stay out), without
+#     recommends, docs
 #     (copyright files stay), manual pages, info pages or translations; no apt lists or caches
 #     are left. The holdfast system user is made beforehand with a fixed UID/GID, 953, so that
 #     manifests can name it (runAsUser); the package's postinst keeps it as it is.
@@ -71,12 +72,12 @@ mmdebstrap --mode=root --variant=essential --format=directory \
   --dpkgopt='path-exclude=/usr/share/doc/*' \
   --dpkgopt='path-include=/usr/share/doc/*/copyright' \
   --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
+  --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
   --essential-hook="printf 'holdfast:x:$IMAGE_UID:\n' >> \"\$1/etc/group\"" \
   --essential-hook="printf 'holdfast:!::\n' >> \"\$1/etc/gshadow\"" \
   --essential-hook="printf 'holdfast:x:$IMAGE_UID:$IMAGE_UID:Holdfast DNS resolver:/var/lib/holdfast:/usr/sbin/nologin\n' >> \"\$1/etc/passwd\"" \
   --essential-hook="printf 'holdfast:!*:19000::::::\n' >> \"\$1/etc/shadow\"" \
   --include=iproute2 \
-  --include=usr-is-merged \
   --include="$WORK/debs/$(basename "$DEB")" \
   --customize-hook='setcap cap_net_bind_service=ep "$1/usr/sbin/holdfastd"' \
   --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/cache/debconf/*-old "$1"/var/lib/dpkg/*-old "$1"/var/log/* "$1"/tmp/* "$1"/etc/machine-id "$1"/usr/share/info/dir' \

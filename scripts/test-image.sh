@@ -278,7 +278,7 @@ wait "$stream"
 log "stream during the handover: $(cat "$WORK/stream.txt")"
 check "the first container exits 0 on SIGTERM" [ "$exit_code" = 0 ]
 check "no query lost or failed while the first container stopped ($(cat "$WORK/stream.txt"))" \
-  bash -c "read -r s a w <<<\"\$(tr '=' ' ' < '$WORK/stream.txt' | awk '{print \$2, \$4, \$6}')\"; [ \"\$s\" -gt 500 ] && [ \"\$a\" = \"\$s\" ] && [ \"\$w\" = 0 ]"
+  bash -c "read -r s a w <<<\"\$(tr '=' ' ' < '$WORK/stream.txt' | awk '{print \$2, \$4, \$6}')\"; [ \"\$s\" -ge 100 ] && [ \"\$a\" = \"\$s\" ] && [ \"\$w\" = 0 ]"
 check "the second container still answers" answers
 check "the first container wrote its cache snapshot on the way out" [ -s "$WORK/holdfast-a/state/cache.bin" ]
 "${PODMAN[@]}" rm -f -t 5 holdfast-b > /dev/null
@@ -335,20 +335,23 @@ setcap -r "$R/usr/sbin/holdfastd"
 rm -f "$WORK/cri/run/control.sock"
 runc_start holdfast-cri-nocap || true
 wait_for 10 bash -c "! runc state holdfast-cri-nocap 2>/dev/null | grep -q '\"status\": \"running\"'" || true
+refused_without_cap() { grep -qi 'permission denied' "$WORK/holdfast-cri-nocap.log" && ! answers; }
 log "without the file capability: $(tail -2 "$WORK/holdfast-cri-nocap.log" | tr '\n' ' ')"
 log "listening on port 53 now: $(ss -Hlunp 'sport = :53' | tr -s ' ' | tr '\n' ';')"
 check "runc, CRI-like, holdfastd without its file capability: binding port 53 is refused (permission denied), nothing answers" \
-  bash -c "grep -qi 'permission denied' '$WORK/holdfast-cri-nocap.log' && ! dig @127.0.0.1 -p 53 +short +time=1 +tries=1 www.$ZONE A | grep -q ."
+  refused_without_cap
 runc_stop holdfast-cri-nocap
 
 log "--- without NET_BIND_SERVICE"
 CONTAINERS+=(holdfast-nocap)
+trap - ERR
 set +e
 "${PODMAN[@]}" run --name holdfast-nocap --network host "${RUN_LIMITS[@]}" --user 953:953 --cap-drop all \
   --security-opt no-new-privileges --read-only -v "$WORK/etc:/etc/holdfast:ro" -v "$WORK/holdfast-a/run:/run/holdfast" \
   "$IMAGE" > "$WORK/nocap.out" 2>&1
 nocap_rc=$?
 set -e
+trap 'echo "test-image: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
 log "exit $nocap_rc: $(tail -2 "$WORK/nocap.out" | tr '\n' ' ')"
 check "a container without NET_BIND_SERVICE does not run the daemon on port 53" [ "$nocap_rc" -ne 0 ]
 
