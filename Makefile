@@ -17,7 +17,7 @@ RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 INSTALL_BIN   = $(or $(BIN_DIR),$(RELEASE_BIN))
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
-.PHONY: all deps deps-deb build release run test bench bench-micro profile profile-misses fuzz soak sanitize sanitize-thread install uninstall clean check-root-port deb test-deb
+.PHONY: all deps deps-deb deps-image build release run test test-kubernetes bench bench-micro profile profile-misses fuzz soak sanitize sanitize-thread install uninstall clean check-root-port deb test-deb image test-image measure-cache-memory
 
 all: build
 
@@ -28,6 +28,10 @@ deps:
 # Also what `make deb` and `make test-deb` use: debhelper, lintian, debootstrap.
 deps-deb:
 	@scripts/install-deps.sh --deb
+
+# Also what `make image` and `make test-image` use: mmdebstrap, umoci, skopeo, podman.
+deps-image:
+	@scripts/install-deps.sh --image
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -43,10 +47,20 @@ run: release check-root-port
 check-root-port:
 	@scripts/check-bind-permission.sh "$(CONFIG)"
 
-# Every test: unit, scenario and integration (real nsd, dig, the built daemon on loopback).
+# Every test: unit, scenario and integration (real nsd, dig, the built daemon on loopback),
+# then the offline validation of deploy/kubernetes/ (scripts/test-kubernetes.py). Both always
+# run; the target fails when either does.
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	HOLDFAST_BIN_DIR="$(DEBUG_BIN)" $(SWIFT) test --skip-build --no-parallel 2>&1 | tee .test-output.log; exit $${PIPESTATUS[0]}
+	HOLDFAST_BIN_DIR="$(DEBUG_BIN)" $(SWIFT) test --skip-build --no-parallel 2>&1 | tee .test-output.log; swift_rc=$${PIPESTATUS[0]}; \
+	HOLDFAST_BIN_DIR="$(DEBUG_BIN)" python3 scripts/test-kubernetes.py; kube_rc=$$?; \
+	[ $$swift_rc -eq 0 ] && [ $$kube_rc -eq 0 ]
+
+# Only the deploy/kubernetes/ validation (yamllint, kubernetes-validate, kubectl kustomize,
+# holdfastd --check-config on the ConfigMap), against the debug build.
+test-kubernetes: deps
+	$(SWIFT) build --product holdfastd $(BUILD_FLAGS)
+	HOLDFAST_BIN_DIR="$(DEBUG_BIN)" python3 scripts/test-kubernetes.py
 
 bench: deps
 	@scripts/bench.sh
@@ -133,6 +147,21 @@ deb: deps-deb
 # Debian 12 debootstrap tree); see scripts/test-deb.sh.
 test-deb: deps-deb
 	scripts/test-deb.sh
+
+# The OCI image holdfast-image_VERSION.tar (in $(IMAGE_OUT)/) from the package `make deb` builds, on a
+# Debian 12 tree made by mmdebstrap, packed by umoci; see scripts/build-image.sh.
+IMAGE_OUT ?= image-out
+image: deps-image deb
+	IMAGE_OUT="$(IMAGE_OUT)" scripts/build-image.sh
+
+# Checks the image in $(IMAGE_OUT)/ (skopeo, umoci, podman: a question answered on port 53 by
+# the non-root daemon); see scripts/test-image.sh. Not part of `make test` or CI.
+test-image: deps-image
+	IMAGE_OUT="$(IMAGE_OUT)" scripts/test-image.sh
+
+# Resident bytes per cache entry of the release daemon (the figure behind the DaemonSet's memory).
+measure-cache-memory: deps
+	scripts/measure-cache-memory.sh
 
 clean:
 	$(SWIFT) package clean
