@@ -63,7 +63,11 @@ public final class ControlServer: Sendable {
             let identity = UnixSocketFile.identity(path: path)
             if let address = configuration.metricsListen {
                 do {
-                    listeners.append(try await bootstrap(routes: .metricsAndHealth).bind(host: address.host, port: address.port).get())
+                    // SO_REUSEPORT: a second daemon on the same addresses (the rolling update's surge
+                    // pod, a handover) shares the port instead of failing to start; a scrape
+                    // reaches one of them.
+                    let tcp = bootstrap(routes: .metricsAndHealth).serverChannelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SocketOptionName(SO_REUSEPORT)), value: 1)
+                    listeners.append(try await tcp.bind(host: address.host, port: address.port).get())
                 } catch {
                     throw ControlServerError(code: .system, path: address.description, detail: "cannot listen: \(error)")
                 }

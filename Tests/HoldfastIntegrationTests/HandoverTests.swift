@@ -38,6 +38,9 @@ struct HandoverTests {
         let nsd = try await NSDFixture.start(zones: [zone])
         var config = DaemonConfig(upstreams: [nsd.address])
         config.threads = 2
+        // Both instances also share metrics_listen, as the DaemonSet's surge pod does: the
+        // second must start beside the first there too (SO_REUSEPORT), not fail on EADDRINUSE.
+        config.metricsListen = "127.0.0.1:\(try FreePort.closed())"
         let first = try await DaemonProcess.start(config)
         let second = try await DaemonProcess.start(config, port: first.port)
         #expect(second.port == first.port, "both instances listen on one address")
