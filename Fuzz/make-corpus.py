@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 """Writes the seed corpora under Fuzz/corpus/ (committed; rerun only to regenerate).
 
 wire-codec/: small real DNS queries and answers (A, AAAA, CNAME chains, MX, TXT, SOA

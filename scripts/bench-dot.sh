@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # The DoT row of `make bench` (issue 15): `BENCH_WORKLOADS=dot make bench`, or run this file
 # (it then runs scripts/bench.sh with BENCH_WORKLOADS=dot). scripts/bench.sh sources it in its
 # inner phase (loopback only, in its private network namespace when root) and calls wl_dot once

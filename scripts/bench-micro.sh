@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # Micro-benchmarks (package-benchmark): codec parse/encode and the cache-hit path, wall clock
 # and mallocs per operation. A separate package (Benchmarks/) so the main build stays fast.
 # Extra arguments go to the benchmark plugin, e.g.:

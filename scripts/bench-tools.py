@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 """Helpers for scripts/bench.sh: zone and query files, a paced UDP client for the outage
 workload, READY timing, dnsperf output parsing and the final report. Standard library only.
 Every network call goes to a loopback address given on the command line."""

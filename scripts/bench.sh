@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # `make bench`: Holdfast side by side with Unbound and dnsdist (dnsmasq on request; and nsd
 # answering directly, the floor), all forwarding to one nsd on loopback, in the same run.
 #

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # `make image`: the OCI image of Holdfast, built from the Debian package in deb-out/ (`make deb`)
 # on a Debian 12 root file system made with Debian's own tools, with no registry involved:
 #  1. mmdebstrap (variant "essential": no apt in the image) installs the package and iproute2

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 """A fake upstream DNS server for chaos and soak runs, on loopback only.
 
     chaos-upstream.py --port PORT --mode-file FILE [--names N] [--ttl S] [--zone Z]

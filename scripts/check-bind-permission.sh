@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # Fails early, with a clear message, when the config listens on a privileged port that this
 # user cannot bind (not root, and below net.ipv4.ip_unprivileged_port_start).
 set -euo pipefail

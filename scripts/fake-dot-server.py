@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 """A fault-injecting DNS-over-TLS (or, with --plain, DNS-over-TCP) server for tests, on
 loopback only.
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # Builds the libFuzzer targets (Fuzz/, a separate SwiftPM package) and runs each for a while.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     default 60 seconds, targets wire-codec query-path config

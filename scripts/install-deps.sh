@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # Installs the Debian packages Holdfast builds and tests with. Idempotent; quiet when all present.
 # --deb: also what `make deb` and `make test-deb` need (debhelper, lintian, debootstrap).
 # --image: also what `make image` and `make test-image` need (the --deb set, mmdebstrap, umoci,

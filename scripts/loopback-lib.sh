@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # Shared by scripts/bench.sh and scripts/profile.sh (sourced, not run): the Debian packages a
 # measurement needs, and the nsd that serves the synthetic "bench." zone on a loopback port.
 # The caller defines log().

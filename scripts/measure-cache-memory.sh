@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # Bytes of resident memory per cache entry of a release holdfastd, the figure behind the memory
 # request and limit in deploy/kubernetes/daemonset.yaml (README, "Kubernetes").
 #

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # Memory bound under a flood of unique names (issue 23): holdfastd's resident size while dnsperf
 # sends NAMES unique names (default 1,000,000) as fast as this machine can, twice:
 #   answered  every name answered by nsd (a wildcard), so the cache fills to max_entries

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # `make profile-misses`: what one cache miss costs the daemon, in instructions and in system
 # calls, at 1, 10 and 200 queries outstanding.
 #

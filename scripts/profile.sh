@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # `make profile`: where a cache hit's user-space instructions go, in the real daemon.
 #
 # Starts nsd (10,000 names) and a release holdfastd under `valgrind --tool=callgrind` on

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 """Helpers for scripts/soak.sh.
 
     soak-report.py metric SOCKET NAME     sum of a Prometheus metric's samples from the

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # Chaos and soak run: dnsperf load on loopback against holdfastd while two fake upstreams
 # (scripts/chaos-upstream.py) are flipped between normal, blackhole, refuse, SERVFAIL and slow,
 # with one daemon restart (SIGTERM, start again on the persisted cache) in the middle.

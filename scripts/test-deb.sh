@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # `make test-deb`: tests the package `make deb` left in deb-out/, as a user of it would meet it.
 #  1. lintian: no errors and no warnings (those left are overridden, with reasons, in
 #     debian/holdfast.lintian-overrides).

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 # `make test-image`: checks the OCI image `make image` left in $IMAGE_OUT (image-out/) as a
 # cluster would meet it, with Debian's tools only (no registry):
 #  1. skopeo inspect: an OCI image for linux/ARCH, one layer, user 953:953, entrypoint holdfastd

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The Holdfast Authors
 """Offline validation of deploy/kubernetes/ (run by `make test`, after the Swift tests).
 
 No cluster is needed or contacted:

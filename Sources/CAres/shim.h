@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 #ifndef HOLDFAST_CARES_SHIM_H
 #define HOLDFAST_CARES_SHIM_H
 #include <ares.h>

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 #include "holdfast_h2.h"
 #include <nghttp2/nghttp2.h>
 #include <stdlib.h>

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 #ifndef HOLDFAST_OPENSSL_SHIM_H
 #define HOLDFAST_OPENSSL_SHIM_H
 /* The system OpenSSL (Debian's libssl3), for DNS over TLS. Macros and stack walks that Swift

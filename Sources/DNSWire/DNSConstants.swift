@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// A resource record type (RFC 1035 §3.2.2 and later registrations).
 public struct DNSType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt16

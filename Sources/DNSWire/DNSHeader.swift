@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The fixed 12-byte message header (RFC 1035 §4.1.1), flags kept as one raw 16-bit field.
 public struct DNSHeader: Hashable, Sendable {
     public var id: UInt16

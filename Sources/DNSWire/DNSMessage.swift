@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// A whole DNS message, decoded: header, sections and the EDNS OPT record (kept apart from
 /// the additional section). Decoding is total; encoding compresses names and can truncate.
 public struct DNSMessage: Hashable, Sendable {

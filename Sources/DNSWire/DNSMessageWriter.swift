@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// Appends DNS wire data to a byte array, compressing names (RFC 1035 §4.1.4) and noting
 /// where each record's TTL lies so a cached copy can be re-aged in place.
 public struct DNSMessageWriter {

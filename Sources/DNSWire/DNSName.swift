@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// A domain name in uncompressed wire form, keeping the case it was written in.
 ///
 /// Equality and hashing are ASCII case-insensitive (RFC 4343); `hasIdenticalCase(to:)`

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// Walking one wire-format name — uncompressed or compressed — without building it: the one
 /// place that knows label lengths, label types, pointers and the 255-octet limit. `DNSReader`
 /// decodes names with it, `ParsedQuery` skips them with it, and the cache validates stored

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// A bounds-checked cursor over the bytes of one DNS message.
 ///
 /// Every read checks its bounds and throws `DNSWireError`; nothing here can trap on input.

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// One resource record: owner name, type, class, TTL and typed RDATA.
 public struct DNSRecord: Hashable, Sendable, CustomStringConvertible {
     public var name: DNSName

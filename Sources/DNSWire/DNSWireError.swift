@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// Everything that can be wrong with bytes that claim to be a DNS message.
 ///
 /// Reading is total: every malformed input surfaces as one of these, never as a trap.

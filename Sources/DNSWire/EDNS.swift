@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The EDNS(0) pseudo-record (RFC 6891): payload size, extended rcode bits, DO, options.
 public struct EDNS: Hashable, Sendable {
     /// One EDNS option: code and raw data.

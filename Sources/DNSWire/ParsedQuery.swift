@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// What a server needs from a client's query, read without decoding the whole message:
 /// header, the first question (name kept in the client's case) and the EDNS OPT, if any.
 public struct ParsedQuery: Sendable {

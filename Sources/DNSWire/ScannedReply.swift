@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// An upstream reply made ready to store without decoding it: one validating pass over its
 /// bytes finds what the cache needs (the question, every record's TTL offset, the first SOA of
 /// the authority section, the rcode), and the stored form is the reply's own bytes with the

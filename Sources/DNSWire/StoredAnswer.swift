@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// A complete answer kept as wire bytes so a cache hit is a copy and a few patches:
 /// the ID, the RD/CD flags, the question name's case and every record's TTL.
 ///

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import DNSWire
 
 /// One cache entry: 56 bytes inline, plus the answer's byte array (shared with the key) and

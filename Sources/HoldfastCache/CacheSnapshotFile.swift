@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The on-disk cache snapshot: one file, written atomically, read in one go.
 ///
 /// Format (all integers little-endian):

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import DNSWire
 
 /// Monotonic time in milliseconds, injected by the caller (tests use a manual clock).

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import DNSWire
 
 /// The key as a shard stores it: the name is not copied but read from `bytes` — the stored

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// Why a cache snapshot file could not be read or written. `.missing` is normal (first start);
 /// everything else means "log a warning, start with an empty cache".
 public enum SnapshotError: Error, Equatable, Sendable, CustomStringConvertible {

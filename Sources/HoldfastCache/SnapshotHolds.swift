@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import DNSWire
 
 /// A hold of the collapse guard (or an operator's) as the cache file keeps it: the held

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// Standard base64 (RFC 4648 §4, with padding) decoding, for `tls_pins`.
 enum Base64 {
     /// The bytes `text` encodes, or nil when it is not canonical padded base64.

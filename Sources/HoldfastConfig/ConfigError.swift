@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// Why a config file could not be loaded: which file, where, which key, what is wrong.
 ///
 /// `description` is one line, `<file>:<line>: <keyPath>: <problem>`, with the line and key

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// Map from key paths (`upstream.provider[1].servers[0]`) to the 1-based line that defines
 /// them, filled by `TOMLDocument` as it reads: keys (dotted ones under their full path), table
 /// headers, the entries of arrays of tables and the elements of arrays, inline tables included.

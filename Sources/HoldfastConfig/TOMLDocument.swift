@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// A TOML 1.0 reader for the config file: no Foundation, and every key, table header and array
 /// element it reads is recorded with its line, so a config error can name where it is.
 ///

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// What every reader needs to build an error: the file name and where keys are.
 struct ConfigContext: Sendable {
     let file: String

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import FoundationEssentials
 
 /// Names shared by the control server and its clients: paths, the default socket, the JSON coding.

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The answer of `GET /health`: the daemon's overall state and why.
 ///
 /// `ok`: every provider has a server up and no stale answers were served in the last minute.

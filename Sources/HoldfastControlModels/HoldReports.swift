@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The answer of `GET /query?name=N&type=T`: what a client asking now gets, and how it was found.
 public struct QueryReport: Codable, Sendable, Equatable {
     /// The name asked, in presentation form with the trailing dot.

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The answer of `GET /livez` and `GET /readyz` (200 when `ok`, else 503), what container
 /// probes (`holdfastctl probe live|ready`) check.
 ///

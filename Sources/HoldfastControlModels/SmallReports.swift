@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The answer of `GET /cache?name=N&type=T`: one cache entry, or `found: false` (with status 404).
 public struct CacheEntryReport: Codable, Sendable, Equatable {
     /// The name asked for, in presentation form with the trailing dot.

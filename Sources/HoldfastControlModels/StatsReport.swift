@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The answer of `GET /stats`: every counter since the daemon started, plus two recent rates.
 ///
 /// Counters only grow (except `cache.entries`, a gauge); a client computes rates from two samples.

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The answer of `GET /upstreams`: every provider and its servers, as health checking sees them.
 public struct UpstreamsReport: Codable, Sendable, Equatable {
     /// Up or down, for a server or a provider (a provider is up while any of its servers is up).

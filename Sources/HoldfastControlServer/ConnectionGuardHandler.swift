@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import NIOCore
 
 /// Sits first in each control connection's pipeline and bounds what one client can hold:

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import HoldfastControlModels
 
 /// What the control server asks of the daemon. The daemon implements it; the server only

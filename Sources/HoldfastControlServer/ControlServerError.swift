@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// Why the control server could not start. `description` is the one line the daemon logs.
 public struct ControlServerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kinds of start-up failure.

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// Renders rows as aligned columns: widths from the widest cell, numbers right-aligned where
 /// asked, two spaces between columns, no trailing spaces.
 public struct TextTable: Sendable {

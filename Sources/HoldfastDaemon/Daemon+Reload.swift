@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import HoldfastConfig
 
 /// SIGHUP and `POST /reload`: re-read the config file and apply it in place.

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import DNSWire
 
 /// Names answered locally and never forwarded: the operator's `[[local]]` records plus the

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The one serve-stale decision (RFC 8767, with the RFC 9520 failure cache), as a pure function
 /// of what the cache holds and what is known upstream: answer stale now, SERVFAIL now, or go
 /// upstream — and, with stale data to fall back on, answer it stale once the fetch has been

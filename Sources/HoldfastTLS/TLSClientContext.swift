@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import COpenSSL
 
 /// How a client authenticates the servers of one provider (RFC 8310): strict (chain, name

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import Foundation
 
 /// A `holdfast.toml` for tests, rendered with only the keys SPEC.md fixes. The listen port(s),

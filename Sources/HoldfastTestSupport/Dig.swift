@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import Foundation
 
 /// Runs Debian's `dig` against a loopback server and parses what it prints. Every run has

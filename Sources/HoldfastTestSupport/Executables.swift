@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import Foundation
 
 /// Finds programs the fixtures run: Debian tools in the usual directories, and the built

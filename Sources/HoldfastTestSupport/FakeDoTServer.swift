@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import Foundation
 
 /// `scripts/fake-dot-server.py`: a DNS-over-TLS (or plain DNS-over-TCP) server that fails in the ways real servers do

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import Glibc
 
 /// Loopback sockets bound (and, for TCP, listening) by the test, as systemd would for socket

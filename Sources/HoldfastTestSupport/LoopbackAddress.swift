@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import Glibc
 
 /// A loopback socket address (127.0.0.0/8 or ::1) with a port. The fixtures only ever talk

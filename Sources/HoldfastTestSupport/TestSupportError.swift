@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// Errors raised by the test fixtures; each names what was being waited for or started.
 public enum TestSupportError: Error, CustomStringConvertible, Sendable {
     /// Nothing matching arrived within the bound.

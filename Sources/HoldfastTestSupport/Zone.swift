@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The text of one authoritative zone for nsd: SOA and NS at the apex plus the records a test
 /// adds. Owner names are relative to the origin unless they end in a dot ("@" is the apex).
 public struct Zone: Sendable {

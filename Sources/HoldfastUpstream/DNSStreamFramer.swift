@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// Splits a byte stream into DNS messages, each preceded by its two-octet length (RFC 1035
 /// §4.2.2, RFC 7858 §3.3). Bytes arrive in arbitrary pieces; whole messages come out.
 struct DNSStreamFramer {

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The decisions for one client question, as a pure state machine: which candidate server to
 /// send to and when, hedging, retransmission after a silence, and when the question is done.
 /// It owns no sockets, timers or clock: the engine feeds it events with `now` and performs the

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The retry budget. What multiplies load on failing upstreams is an attempt sent while another
 /// attempt of the same question is still live: a hedge, a move to the next server after an RTO
 /// of silence, a resend to the same server. Those *extra* attempts are allowed while they stay

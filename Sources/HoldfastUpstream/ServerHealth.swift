@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The health of one upstream server, judged on the server and not on the names asked of it,
 /// nor on how slow it is. Pure: every method takes `now` and returns what the caller must do;
 /// the engine performs the I/O (probes, logs, metrics, failing the attempts waiting on a server

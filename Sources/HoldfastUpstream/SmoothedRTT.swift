@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// A server's round-trip estimator, as TCP (RFC 6298) and Unbound's util/rtt.c do it:
 /// SRTT and RTTVAR in milliseconds, RTO = SRTT + 4·RTTVAR within [floor, ceiling].
 /// An unmeasured server starts with Unbound's conservative 376 ms.

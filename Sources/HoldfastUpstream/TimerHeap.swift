@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// A min-heap of one-shot timers for the upstream loop thread. Nearly every timer is cancelled
 /// (an RTO or hedge timer whose question was answered first), so cancelling is O(1): the
 /// entry's action is dropped and its heap slot skipped when it comes up; once cancelled entries

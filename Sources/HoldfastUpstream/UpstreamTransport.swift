@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// What became of one query a transport carried.
 enum TransportReply {
     /// The server's reply, as received (ID and name case still ours).

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// Why a textual address, address:port or prefix could not be parsed.
 ///
 /// `description` is one line that quotes the offending input, e.g.

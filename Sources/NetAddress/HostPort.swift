@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// An IP address literal with a port, such as `127.0.0.1:53` or `[::1]:53`.
 ///
 /// Owns the parsed, validated form of one socket address written in a config file:

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// A bare IPv4 or IPv6 address literal such as `192.168.1.1` or `fd00::53`, without a port.
 ///
 /// Owns the validated bytes and canonical text of one address, e.g. the data of an A or AAAA

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// The address family of an IP literal: IPv4 (4 bytes) or IPv6 (16 bytes).
 public enum IPFamily: Sendable, Hashable, CustomStringConvertible {
     case v4

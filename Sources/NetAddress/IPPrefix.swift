@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// A CIDR prefix such as `127.0.0.0/8` or `::1/128`, used for client access control.
 ///
 /// Owns a validated network and prefix length. Parsing is lenient about host bits:

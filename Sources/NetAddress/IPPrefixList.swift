@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// A set of prefixes checked together, e.g. the server's client allow-list.
 ///
 /// Owns the prefixes and their precomputed masks. `contains` packs the address once and

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// An address packed into two integers for allocation-free prefix matching.
 ///
 /// IPv4 addresses — including IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) — are

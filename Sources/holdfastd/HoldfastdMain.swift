@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import Dispatch
 
 /// The process entry point: runs `HoldfastdCommand` on a task and parks the main thread on a

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 /// A strict parser for the Prometheus text exposition format 0.0.4, enough to hold the daemon
 /// to it: `# TYPE` before a family's samples and at most once, valid metric and label names,
 /// quoted label values with escapes, numeric values, one label-name set per sample name, and

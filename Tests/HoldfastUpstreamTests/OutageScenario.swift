@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 @testable import HoldfastUpstream
 
 /// A socket-free upstream world on a manual clock, for `OutageScenarioTests`: scripted servers

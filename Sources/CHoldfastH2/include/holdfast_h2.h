@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 #ifndef HOLDFAST_H2_H
 #define HOLDFAST_H2_H
 /* A minimal HTTP/2 client session for DNS over HTTPS (RFC 8484) on top of libnghttp2: POST

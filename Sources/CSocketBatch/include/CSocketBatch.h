@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 #ifndef HOLDFAST_SOCKET_BATCH_H
 #define HOLDFAST_SOCKET_BATCH_H
 /* Batched datagram I/O and the stop signal for the UDP reader threads. recvmmsg, sendmmsg

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The Holdfast Authors
+
 import Glibc
 
 /// One listening socket inherited from systemd socket activation (sd_listen_fds(3)):
