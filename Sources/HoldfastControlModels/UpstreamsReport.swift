@@ -14,6 +14,9 @@ public struct UpstreamsReport: Codable, Sendable, Equatable {
         public var address: String
         /// Current state.
         public var state: State
+        /// Up but being checked: a probe is out after a silence past its RTO or
+        /// `failure_threshold` failures in a row; asked after the healthy servers meanwhile.
+        public var suspect: Bool
         /// Smoothed round-trip time in milliseconds; nil before the first answer.
         public var srttMilliseconds: Double?
         /// Failures in a row since the last success.
@@ -36,10 +39,12 @@ public struct UpstreamsReport: Codable, Sendable, Equatable {
         public init(
             address: String, state: State, srttMilliseconds: Double?, consecutiveFailures: Int,
             lastError: String?, requests: UInt64, failures: UInt64, transport: String = "dns",
-            connectionsOpen: Int? = nil, tlsHandshakes: UInt64? = nil, tlsResumed: UInt64? = nil
+            connectionsOpen: Int? = nil, tlsHandshakes: UInt64? = nil, tlsResumed: UInt64? = nil,
+            suspect: Bool = false
         ) {
             self.address = address
             self.state = state
+            self.suspect = suspect
             self.srttMilliseconds = srttMilliseconds
             self.consecutiveFailures = consecutiveFailures
             self.lastError = lastError
@@ -52,7 +57,7 @@ public struct UpstreamsReport: Codable, Sendable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case address, state, requests, failures, transport
+            case address, state, suspect, requests, failures, transport
             case connectionsOpen = "connections_open"
             case tlsHandshakes = "tls_handshakes"
             case tlsResumed = "tls_resumed"
@@ -66,6 +71,7 @@ public struct UpstreamsReport: Codable, Sendable, Equatable {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(address, forKey: .address)
             try container.encode(state, forKey: .state)
+            try container.encode(suspect, forKey: .suspect)
             try container.encode(srttMilliseconds, forKey: .srttMilliseconds)
             try container.encode(consecutiveFailures, forKey: .consecutiveFailures)
             try container.encode(lastError, forKey: .lastError)
@@ -81,6 +87,8 @@ public struct UpstreamsReport: Codable, Sendable, Equatable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             address = try container.decode(String.self, forKey: .address)
             state = try container.decode(State.self, forKey: .state)
+            // Older daemons had no suspect state.
+            suspect = try container.decodeIfPresent(Bool.self, forKey: .suspect) ?? false
             srttMilliseconds = try container.decodeIfPresent(Double.self, forKey: .srttMilliseconds)
             consecutiveFailures = try container.decode(Int.self, forKey: .consecutiveFailures)
             lastError = try container.decodeIfPresent(String.self, forKey: .lastError)

@@ -73,7 +73,7 @@ enum Render {
             }
             for server in provider.servers {
                 rows.append([
-                    provider.name, server.address, server.transport, server.state.rawValue,
+                    provider.name, server.address, server.transport, server.suspect ? "suspect" : server.state.rawValue,
                     Format.milliseconds(server.srttMilliseconds),
                     "\(server.requests)", "\(server.failures)", "\(server.consecutiveFailures)", server.lastError ?? "-",
                 ])

@@ -52,7 +52,7 @@ struct DaemonControlBackend: ControlBackend {
                     address: server.address, state: server.isUp ? .up : .down, srttMilliseconds: server.smoothedRTTMs,
                     consecutiveFailures: server.consecutiveFailures, lastError: server.lastError, requests: server.queries,
                     failures: server.failures, transport: server.transport, connectionsOpen: server.connection?.open,
-                    tlsHandshakes: tls?.handshakes, tlsResumed: tls?.resumed)
+                    tlsHandshakes: tls?.handshakes, tlsResumed: tls?.resumed, suspect: server.isSuspect)
             }
             return UpstreamsReport.Provider(name: provider.name, state: servers.contains { $0.state == .up } ? .up : .down, servers: servers)
         })

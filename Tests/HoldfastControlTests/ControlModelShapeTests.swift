@@ -28,7 +28,7 @@ import Testing
         #expect(server["srtt_ms"] is NSNull, "\(server)")
         #expect(server["last_error"] is NSNull, "\(server)")
         #expect(Set(server.keys) == [
-            "address", "state", "srtt_ms", "consecutive_failures", "last_error", "requests", "failures",
+            "address", "state", "suspect", "srtt_ms", "consecutive_failures", "last_error", "requests", "failures",
             "transport", "connections_open", "tls_handshakes", "tls_resumed",
         ])
         #expect(server["transport"] as? String == "dns")

@@ -13,7 +13,7 @@ struct ObservabilityShapeTests {
     /// The rcodes `/stats` and `holdfast_queries_total` count by name (the rest as OTHER).
     static let rcodes = ["NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", "FORMERR", "NOTIMP", "BADVERS", "OTHER"]
     static let serverKeys: Set = [
-        "address", "state", "srtt_ms", "consecutive_failures", "last_error", "requests", "failures",
+        "address", "state", "suspect", "srtt_ms", "consecutive_failures", "last_error", "requests", "failures",
         "transport", "connections_open", "tls_handshakes", "tls_resumed",
     ]
 

@@ -126,6 +126,7 @@ import Testing
         // the second (asked then) at ~750 ms — the question is told then, long before timeout_ms
         // has passed for anyone, so clients with stale data need not wait.
         #expect((signalledAfter?.ms ?? 10_000) < 1000)
+        #expect(pool.status().flatMap(\.servers).allSatisfy { $0.isSuspect || !$0.isUp }, "\(pool.status())")
         // Down only when their probes fail, after timeout_ms of silence each.
         let labels = fakes.map { "127.0.0.1:\($0.port)" }
         for label in labels { #expect(await observer.waitFor(server: label, isUp: false, timeout: .seconds(4))) }
